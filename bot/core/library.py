@@ -1,0 +1,181 @@
+"""The library service: one object that answers, looks up tags and refreshes the index live.
+
+The CLI, the Discord adapter and the tests all use it. Its methods are synchronous and thread-safe;
+the Discord layer calls them in a worker thread so the event loop is never blocked. A refresh
+builds the new index beside the live one and swaps it in with one assignment: questions asked
+meanwhile are answered from the old index.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .answer import Answer, quote_from_hit
+from .corpus import Article
+from .embedder import Embedder
+from .errors import BotError, IndexBusy, IndexMissing, QuestionError
+from .indexer import BuildReport, ChunkSettings, Progress, refresh_index
+from .safety import CRISIS, SafetyPolicy
+from .search import DEFAULT_MIN_SCORE, normalize_question, search
+from .store import IndexStore, LoadedIndex
+from .tags import tag_key
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+
+
+class TagNotFound(BotError):
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"No articles are tagged '{name}'.{hint}")
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    key: str
+    display: str
+    articles: int
+
+
+class Library:
+    def __init__(self, corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder | Callable[[], Embedder],
+                 policy: SafetyPolicy | None = None, *, min_score: float = DEFAULT_MIN_SCORE, top_k: int = 3,
+                 chunking: ChunkSettings = ChunkSettings(), max_question_chars: int = MAX_QUESTION_CHARS) -> None:
+        self.corpus_dir = Path(corpus_dir)
+        self.store = IndexStore(index_dir)
+        # An embedder, or a function that loads one on first use (listing tags needs no model).
+        self._embedder: Embedder | None = None if callable(embedder) and not hasattr(embedder, "encode") else embedder
+        self._embedder_factory = embedder if self._embedder is None else None
+        self._embedder_lock = threading.Lock()
+        self.policy = policy or SafetyPolicy()
+        self.min_score = min_score
+        self.top_k = top_k
+        self.chunking = chunking
+        self.max_question_chars = max_question_chars
+        self._live: LoadedIndex | None = None
+        self._refresh_lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with self._embedder_lock:
+                if self._embedder is None:
+                    self._embedder = self._embedder_factory()
+        return self._embedder
+
+    # -- index lifecycle -------------------------------------------------------------------------
+
+    @property
+    def index(self) -> LoadedIndex:
+        live = self._live
+        if live is None:
+            raise IndexMissing("the index is not loaded yet")
+        return live
+
+    def load(self, *, build_if_missing: bool = True, check_model: bool = True,
+             progress: Progress | None = None) -> BuildReport | None:
+        """Load the live index; build it first if there is none (and building is allowed).
+
+        ``check_model=False`` skips loading the model, for commands that only read tags.
+        """
+        if not self.store.exists():
+            if not build_if_missing:
+                raise IndexMissing(f"no index in {self.store.root}. Build it with: python -m bot index build")
+            return self.refresh(progress=progress)
+        if check_model:
+            self._live = self.store.load(model=self.embedder.name, dimension=self.embedder.dimension)
+        else:
+            self._live = self.store.load()
+        return None
+
+    def refresh(self, *, progress: Progress | None = None) -> BuildReport:
+        """Re-read the corpus, embed what changed, swap the new index in. IndexBusy if one is running."""
+        if not self._refresh_lock.acquire(blocking=False):
+            raise IndexBusy("an index refresh is already running; try again when it has finished")
+        try:
+            report = refresh_index(self.corpus_dir, self.store, self.embedder, chunking=self.chunking,
+                                   progress=progress)
+            if report.published or self._live is None:
+                self._live = self.store.load(model=self.embedder.name, dimension=self.embedder.dimension)
+            return report
+        finally:
+            self._refresh_lock.release()
+
+    @property
+    def refreshing(self) -> bool:
+        return self._refresh_lock.locked()
+
+    # -- answering -------------------------------------------------------------------------------
+
+    def ask(self, question: str, *, k: int | None = None, extra: int = 6, tag: str | None = None,
+            locale: str | None = None, allow_age_restricted: bool = False) -> Answer:
+        """Answer one question: crisis check first, then retrieval (unless the check stops it)."""
+        text = normalize_question(question)
+        if not text:
+            raise QuestionError("Please write a question, for example: in what ways does intimacy aid growth?")
+        index = self.index  # one generation for the whole answer, even if a refresh swaps meanwhile
+        vector = self.embedder.encode([text])[0]
+        assessment = self.policy.assess(text, vector)
+        info = self.policy.info(text, assessment, locale)
+        shown = text if len(text) <= 300 else text[:299] + "…"
+        if assessment.level == CRISIS or assessment.minor:
+            return Answer(shown, (), info)
+        if len(text) > self.max_question_chars:
+            raise QuestionError(f"That question is {len(text):,} characters long; please keep it under "
+                                f"{self.max_question_chars:,}.")
+        key = None
+        if tag:
+            key = self.resolve_tag(tag)
+        k = k or self.top_k
+        hits = search(index, vector, k=k + extra, tag_key=key, min_score=self.min_score,
+                      allow_age_restricted=allow_age_restricted)
+        quotes = tuple(quote_from_hit(h, index.tag_display) for h in hits)
+        return Answer(shown, quotes[:k], info, quotes[k:])
+
+    # -- tags ------------------------------------------------------------------------------------
+
+    def tags(self) -> list[TagInfo]:
+        return [TagInfo(k, d, n) for k, (d, n) in self.index.tags().items()]
+
+    def resolve_tag(self, name: str) -> str:
+        """The key of a tag however it is written; TagNotFound with the closest tags otherwise."""
+        key = tag_key(name)
+        tags = self.index.tags()
+        if key in tags:
+            return key
+        raise TagNotFound(name.strip()[:80] or "(empty)", self.suggest_tags(name))
+
+    def suggest_tags(self, name: str, limit: int = 5) -> list[str]:
+        from rapidfuzz import fuzz, process
+
+        tags = self.index.tags()
+        key = tag_key(name)
+        if not key or not tags:
+            return []
+        matches = process.extract(key, list(tags), scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+        return [tags[m[0]][0] for m in matches]
+
+    def complete_tags(self, prefix: str, limit: int = 25) -> list[TagInfo]:
+        """Tags matching what a member has typed so far: prefix matches first, then substrings."""
+        key = tag_key(prefix)
+        all_tags = self.tags()
+        if not key:
+            return all_tags[:limit]
+        starts = [t for t in all_tags if t.key.startswith(key)]
+        inside = [t for t in all_tags if key in t.key and not t.key.startswith(key)]
+        return (starts + inside)[:limit]
+
+    def articles_with_tag(self, name: str) -> tuple[str, list[Article]]:
+        key = self.resolve_tag(name)
+        index = self.index
+        return index.tag_display(key), index.articles_with_tag(key)
+
+    def opening_passage(self, article: Article) -> str:
+        p = self.index.first_passage(article.path)
+        return p.text if p else ""

@@ -1,0 +1,54 @@
+"""Tag normalization: one key per tag however it is written, and a readable display form."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SEPARATORS = re.compile(r"[\s_\-]+")
+_HASHTAG_LINE = re.compile(r"^\s*(#[^\s#]+\s*)+#?\s*$")
+
+
+def tag_key(tag: str) -> str:
+    """'#PostTraumaticGrowth', 'post traumatic growth', 'post-traumatic growth' -> 'posttraumaticgrowth'."""
+    text = unicodedata.normalize("NFKC", str(tag)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def tag_display(tag: str) -> str:
+    """A readable form: CamelCase and underscores become spaces, hyphens stay, the hash goes."""
+    text = unicodedata.normalize("NFKC", str(tag)).strip().lstrip("#").strip()
+    text = _CAMEL.sub(" ", text)
+    text = _SEPARATORS.sub(" ", text.replace("-", "\0")).replace("\0", "-").strip()
+    return text.lower()
+
+
+def display_quality(tag: str) -> int:
+    """How readable a written form is: spaced or CamelCase forms beat run-together lowercase."""
+    raw = unicodedata.normalize("NFKC", str(tag)).strip().lstrip("#")
+    return len(re.split(r"[\s-]+", tag_display(raw)))
+
+
+def best_display(forms: list[str]) -> str:
+    """The most readable of several forms of one tag (ties go to the first seen)."""
+    best = max(forms, key=display_quality)
+    return tag_display(best)
+
+
+def is_hashtag_line(line: str) -> bool:
+    return bool(_HASHTAG_LINE.match(line))
+
+
+def parse_hashtag_line(line: str) -> list[str]:
+    """'#sexualintimacy#healing#' -> ['sexualintimacy', 'healing']."""
+    return [part.strip() for part in line.split("#") if part.strip()]
+
+
+def split_tag_field(value: object) -> list[str]:
+    """Front matter tags: a list, or a string of tags separated by commas or hashes."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return [tag for item in value for tag in split_tag_field(item)]
+    return [part.strip() for chunk in str(value).split(",") for part in chunk.split("#") if part.strip()]

@@ -1,0 +1,128 @@
+"""Settings from the environment (and an optional, git-ignored ``.env``), validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from .core.errors import BotError
+from .core.search import DEFAULT_MIN_SCORE
+
+
+class SettingsError(BotError):
+    pass
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not '{raw[:40]}'") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name} must be between {lo} and {hi}, not {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not '{raw[:40]}'") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name} must be between {lo} and {hi}, not {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not '{raw[:40]}'")
+
+
+def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    out = []
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise SettingsError(f"{name} must be a comma-separated list of Discord ids, not '{part[:40]}'")
+        out.append(int(part))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    model: str = "all-MiniLM-L6-v2"
+    min_score: float = DEFAULT_MIN_SCORE
+    top_k: int = 3
+    locale: str = "en-US"
+    resources_file: Path | None = None
+    semantic_safety: bool = True
+    # Discord
+    token: str | None = field(default=None, repr=False)
+    answer_channels: tuple[int, ...] = ()  # opt-in: answer every message here (Message Content intent)
+    moderator_role: int | None = None
+    cooldown_seconds: float = 15.0
+    cooldown_per_channel: int = 20  # questions per channel per minute
+    dev_guild: int | None = None
+    ephemeral_answers: bool = False
+    feedback_file: Path = Path("data/feedback.jsonl")
+    feedback_keep_question: bool = False
+    log_questions: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> "Settings":
+        if env is None:
+            if dotenv:
+                from dotenv import load_dotenv
+
+                load_dotenv(override=False)
+            env = os.environ
+        visibility = env.get("BOT_ANSWER_VISIBILITY", "public").strip().lower() or "public"
+        if visibility not in {"public", "ephemeral"}:
+            raise SettingsError(f"BOT_ANSWER_VISIBILITY must be 'public' or 'ephemeral', not '{visibility[:40]}'")
+        role = _ids(env, "BOT_MODERATOR_ROLE_ID")
+        guild = _ids(env, "BOT_DEV_GUILD_ID")
+        resources = env.get("BOT_RESOURCES_FILE", "").strip()
+        if resources and not Path(resources).is_file():
+            raise SettingsError(f"BOT_RESOURCES_FILE points to a file that does not exist: {resources}")
+        token = env.get("DISCORD_TOKEN", "").strip() or None
+        return cls(
+            corpus_dir=Path(env.get("BOT_CORPUS_DIR", "").strip() or "corpus"),
+            index_dir=Path(env.get("BOT_INDEX_DIR", "").strip() or "index"),
+            model=env.get("BOT_MODEL", "").strip() or "all-MiniLM-L6-v2",
+            min_score=_float(env, "BOT_MIN_SCORE", DEFAULT_MIN_SCORE, -1.0, 1.0),
+            top_k=_int(env, "BOT_TOP_K", 3, 1, 10),
+            locale=env.get("BOT_LOCALE", "").strip() or "en-US",
+            resources_file=Path(resources) if resources else None,
+            semantic_safety=_bool(env, "BOT_SEMANTIC_SAFETY", True),
+            token=token,
+            answer_channels=_ids(env, "BOT_ANSWER_CHANNEL_IDS"),
+            moderator_role=role[0] if role else None,
+            cooldown_seconds=_float(env, "BOT_COOLDOWN_SECONDS", 15.0, 0.0, 3600.0),
+            cooldown_per_channel=_int(env, "BOT_CHANNEL_RATE_PER_MINUTE", 20, 1, 10000),
+            dev_guild=guild[0] if guild else None,
+            ephemeral_answers=visibility == "ephemeral",
+            feedback_file=Path(env.get("BOT_FEEDBACK_FILE", "").strip() or "data/feedback.jsonl"),
+            feedback_keep_question=_bool(env, "BOT_FEEDBACK_KEEP_QUESTION", False),
+            log_questions=_bool(env, "BOT_LOG_QUESTIONS", False),
+        )
