@@ -176,12 +176,21 @@ def _parse_text(text: str, path: Path) -> dict:
     if not paragraphs:
         raise ArticleError("no text")
     markup = "<html><body>" + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs) + "</body></html>"
-    kept = [p.text.strip() for p in _justext_paragraphs(markup) if not p.is_boilerplate and p.text.strip()]
+    classified = [(p.text.strip(), not p.is_boilerplate) for p in _justext_paragraphs(markup)]
+    kept = [text for text, good in classified if good and text]
     if not kept:  # a short note with nothing that looks like web chrome: keep it all
         kept = paragraphs
+        classified = [(p, True) for p in paragraphs]
     title = _humanize_stem(path)
     if len(kept) > 1 and _looks_like_heading(kept[0]):
         title = readable_title(kept.pop(0))
+    else:
+        # The page title is the heading just above the content, even when jusText calls it chrome.
+        first = next(i for i, (_, good) in enumerate(classified) if good)
+        if first > 0:
+            heading = classified[first - 1][0]
+            if _looks_like_heading(heading) and len(heading.split()) >= 3:
+                title = readable_title(heading)
     # jusText joins a paragraph's lines; use the original paragraphs so no text is reworded.
     by_flat = {" ".join(p.split()): p for p in paragraphs}
     body = "\n\n".join(by_flat.get(" ".join(k.split()), k) for k in kept)

@@ -1,0 +1,99 @@
+"""The offline CLI, in process, with the real model loaded once for the session."""
+
+import json
+import shutil
+
+import pytest
+
+import bot.app
+from bot.__main__ import main
+
+from conftest import ROOT
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch, real_embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    monkeypatch.setattr(bot.app, "load_embedder", lambda model=None: real_embedder)
+    monkeypatch.setenv("BOT_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("BOT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.chdir(tmp_path)  # no .env or corpus/ of the developer's leaks in
+    return tmp_path
+
+
+def test_ask_builds_the_index_first_and_answers_in_json(cli_env, capsys):
+    assert main(["ask", "--json", "in what ways does intimacy aid growth?", "what is the boiling point of mercury?"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2
+    first, second = (json.loads(line) for line in out)
+    assert first["question"] == "in what ways does intimacy aid growth?"
+    assert first["answered"] is True and len(first["passages"]) == 3
+    p = first["passages"][0]
+    assert set(p) >= {"text", "title", "article", "passage", "score", "tags", "source"}
+    assert p["source"] == "ZeroOpposite" and "post-traumatic growth" in p["tags"]
+    assert set(first["safety"]) >= {"note", "crisis", "category", "resources"}
+    assert second["answered"] is False and second["passages"] == []
+
+
+def test_ask_text_output_is_readable(cli_env, capsys):
+    assert main(["ask", "does oxytocin reduce stress?"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Q: does oxytocin reduce stress?")
+    assert "1. " in out and "relevance" in out and "unreviewed web article" in out and "Consent" in out
+
+
+def test_errors_are_one_line_and_non_zero(cli_env, capsys, tmp_path):
+    assert main(["ask", "   "]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: Please give a question")
+
+    assert main(["ask", "--corpus", str(tmp_path / "missing"), "--index", str(tmp_path / "i2"), "hello"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: corpus folder not found: {tmp_path / 'missing'}"]
+
+
+def test_corrupt_index_is_a_clear_message_and_rebuild_fixes_it(cli_env, capsys):
+    assert main(["index", "build"]) == 0
+    out = capsys.readouterr().out
+    assert "Articles: 1 added" in out and "Passages: 7 embedded, 0 reused" in out
+    gen = next((cli_env / "index").glob("gen-*"))
+    (gen / "index.faiss").write_bytes(b"garbage")
+    assert main(["ask", "what is growth?"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: the index in") and "python -m bot index build" in err and "\n" not in err
+    assert main(["index", "build"]) == 0
+    assert "Full rebuild" in capsys.readouterr().out
+    assert main(["index", "build"]) == 0
+    assert "No change" in capsys.readouterr().out
+
+
+def test_index_info_tags_and_tag(cli_env, capsys):
+    assert main(["index", "build"]) == 0
+    capsys.readouterr()
+    assert main(["index", "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["model"] == "sentence-transformers/all-MiniLM-L6-v2" and info["dimension"] == 384
+    assert info["passages"] == 7 and info["articles"] == 1
+    assert main(["tags"]) == 0
+    out = capsys.readouterr().out
+    assert "post-traumatic growth  (1 article)" in out
+    assert main(["tag", "#PostTraumaticGrowth"]) == 0
+    out = capsys.readouterr().out
+    assert "Articles tagged 'post-traumatic growth'" in out and "How Sexual Intimacy" in out
+    assert main(["tag", "healng"]) == 1
+    assert "Did you mean: healing" in capsys.readouterr().err
+
+
+def test_unreadable_corpus_file_is_skipped_with_a_warning(cli_env, capsys):
+    (cli_env / "corpus" / "broken.md").write_bytes(b"\xff\xfe broken")
+    assert main(["index", "build"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: Skipped broken.md: not valid UTF-8" in captured.err
+    assert "1 in all" in captured.out
+
+
+def test_bad_setting_is_a_configuration_error(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("BOT_TOP_K", "lots")
+    assert main(["ask", "hello"]) == 78
+    assert capsys.readouterr().err.strip() == "error: BOT_TOP_K must be a whole number, not 'lots'"

@@ -1,0 +1,111 @@
+"""Search and the library service with the fake embedder: threshold, duplicates, tags, age limits, live swap."""
+
+import threading
+
+import pytest
+
+from bot.core.errors import IndexBusy, QuestionError
+from bot.core.library import TagNotFound
+
+from conftest import make_test_library, write_article
+
+
+def test_answer_quotes_relevant_passages_with_attribution(library):
+    answer = library.ask("what are boundaries and why saying no is complete?")
+    assert answer.answered
+    top = answer.quotes[0]
+    assert top.article == "boundaries.md"
+    assert top.title == "Setting Boundaries After Trauma"
+    assert top.source == "Example Site — https://example.org/boundaries"
+    assert "boundaries" in [t.lower() for t in top.tags]
+    assert 0 < top.score <= 1
+    data = answer.as_dict()
+    assert set(data) == {"question", "answered", "passages", "safety"}
+    assert {"text", "title", "article", "passage", "score", "tags", "source"} <= set(data["passages"][0])
+    assert {"note", "crisis", "category", "resources"} <= set(data["safety"])
+    assert data["safety"]["crisis"] is False and data["safety"]["note"]
+
+
+def test_nothing_relevant_means_no_quotes(library):
+    answer = library.ask("zzzz qqqq xxxx")
+    assert not answer.answered and answer.quotes == ()
+    assert answer.safety.note
+
+
+def test_empty_or_whitespace_questions_are_refused(library):
+    for q in ("", "   ", "\u200b\u200b", "\n\t"):
+        with pytest.raises(QuestionError, match="Please write a question"):
+            library.ask(q)
+
+
+def test_overlong_question_is_refused_clearly(library):
+    with pytest.raises(QuestionError, match="under 1,000"):
+        library.ask("boundaries " * 600)
+
+
+def test_tag_filter_and_unknown_tag_suggestions(library):
+    answer = library.ask("soil compost earthworms", tag="#Gardening")
+    assert answer.quotes and all(q.article == "garden/soil.md" for q in answer.quotes)
+    answer = library.ask("compost soil earthworms", tag="boundaries")
+    assert all(q.article == "boundaries.md" for q in answer.quotes)
+    with pytest.raises(TagNotFound, match="Did you mean: gardening"):
+        library.ask("soil", tag="gardenning")
+
+
+def test_tags_listing_autocomplete_and_lookup(library):
+    tags = {t.key: (t.display, t.articles) for t in library.tags()}
+    assert tags["healing"] == ("healing", 2)
+    assert tags["posttraumaticgrowth"] == ("post-traumatic growth", 1)
+    assert [t.key for t in library.complete_tags("#Post Trau")] == ["posttraumaticgrowth"]
+    assert len(library.complete_tags("")) <= 25
+    display, articles = library.articles_with_tag("HEALING")
+    assert display == "healing" and {a.path for a in articles} >= {"boundaries.md"}
+    assert library.opening_passage(articles[0])
+
+
+def test_near_duplicate_passages_are_quoted_once(tmp_path, corpus_dir, fake_embedder):
+    text = "Consent can be withdrawn at any moment, and a caring partner stops at once."
+    write_article(corpus_dir, "dup1.md", "Consent One", text)
+    write_article(corpus_dir, "dup2.md", "Consent One", text + " ")
+    lib = make_test_library(corpus_dir, tmp_path / "i2", fake_embedder, min_score=0.1)
+    lib.load()
+    answer = lib.ask("consent withdrawn caring partner stops", k=5)
+    texts = [" ".join(q.text.split()) for q in answer.quotes]
+    assert len(texts) == len(set(texts))
+
+
+def test_age_restricted_articles_only_where_allowed(tmp_path, corpus_dir, fake_embedder):
+    write_article(corpus_dir, "explicit.md", "Explicit Techniques", "Explicit unicorn techniques described plainly.",
+                  age_restricted="true")
+    lib = make_test_library(corpus_dir, tmp_path / "i3", fake_embedder, min_score=0.1)
+    lib.load()
+    assert all(q.article != "explicit.md" for q in lib.ask("explicit unicorn techniques").quotes)
+    allowed = lib.ask("explicit unicorn techniques", allow_age_restricted=True)
+    assert allowed.quotes[0].article == "explicit.md" and allowed.quotes[0].age_restricted
+
+
+def test_questions_during_a_refresh_are_answered_from_the_old_index(library, corpus_dir, fake_embedder):
+    old = library.index
+    write_article(corpus_dir, "rivers.md", "Rivers", "Rivers carve valleys over thousands of years of flowing water.")
+    started, release = threading.Event(), threading.Event()
+    real_encode = fake_embedder.encode
+
+    def slow_encode(texts, **kw):
+        if len(texts) > 1 or "Rivers" in texts[0]:
+            started.set()
+            release.wait(5)
+        return real_encode(texts, **kw)
+
+    fake_embedder.encode = slow_encode
+    worker = threading.Thread(target=library.refresh)
+    worker.start()
+    assert started.wait(5)
+    assert library.refreshing
+    with pytest.raises(IndexBusy):
+        library.refresh()
+    answer = library.ask("boundaries saying no")  # served meanwhile
+    assert answer.answered and library.index is old
+    release.set()
+    worker.join(5)
+    assert library.index is not old
+    assert library.ask("rivers carve valleys flowing water").quotes[0].article == "rivers.md"
