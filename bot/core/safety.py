@@ -63,11 +63,14 @@ NONE, CHECK_IN, CRISIS = "none", "check_in", "crisis"
 # ----------------------------------------------------------------------------------------------
 # Claim guard and growth questions
 
+_ACT = (r"(?:have\s+sex|having\s+sex|be\s+intimate|being\s+intimate|sleep\s+with|(?:engage\s+in|seek\s+out|pursue|"
+        r"initiate|give\s+in\s+to)\b[^.!?]{0,40}?\b(?:sex|sexual|intima\w*|intercourse))")
 _PRESCRIBE = re.compile(
-    r"\b(crucial|essential|vital|necessary|imperative|required|obliged|obligatory|must|need(?:s)? to|"
-    r"have to|has to|should|ought to|the only way)\b[^.!?]{0,80}?\b(engage in|engaging in sexual|have sex|"
-    r"having sex|be intimate|being intimate|seek(?:ing)? out|pursue|initiate|sleep with)\b[^.!?]{0,60}?"
-    r"\b(sex|sexual|intima\w*|intercourse|partners?)",
+    # "it is crucial for survivors to engage in sexual intimacy", "survivors must have sex", "you should be intimate"
+    r"\b(?:crucial|essential|vital|necessary|imperative|required|obliged|obligatory|key|important)\s+"
+    r"(?:for\s+[^.!?]{1,60}?\s+)?to\s+(?:\w+\s+)?" + _ACT + r"|"
+    r"\b(?:must|should|need(?:s)?\s+to|have\s+to|has\s+to|ought\s+to)(?!\s+(?:not|never)\b)\s+(?:\w+\s+){0,2}?" + _ACT + r"|"
+    r"\bthe\s+only\s+way\b[^.!?]{0,60}\b(?:sex|sexual|intima\w*)",
     re.I,
 )
 _ABSOLUTE = re.compile(
@@ -161,163 +164,237 @@ class ResourceBook:
 # ----------------------------------------------------------------------------------------------
 # Crisis detection
 
-_I = r"(?:i|i'm|im|i am|i've|ive|i have|i'd|i was|i feel|i keep|i just|me|myself|my)"
 _I_AM = r"(?:i'm|im|i am|i feel|i'm feeling|i am feeling|i've been|ive been|i have been|i was|i keep)"
-_REL = (r"(?:husband|wife|partner|boyfriend|girlfriend|bf|gf|fianc[eé]e?|spouse|ex|dad|father|mom|mum|mother|"
-        r"step[- ]?(?:dad|father|mom|mum|mother)|brother|sister|parents?|uncle|aunt|grandpa|grandfather|cousin|"
-        r"family|roommate|flatmate|son|daughter|guardian|foster (?:dad|mom|parent))")
+_REL = (r"(?:husband|wife|partner|boyfriend|girlfriend|bf|gf|fianc[eé]e?|spouse|ex|ex[- ]?(?:boyfriend|girlfriend|husband|wife|partner)|"
+        r"dad|father|mom|mum|mother|step[- ]?(?:dad|father|mom|mum|mother|brother|sister)|brother|sister|parents?|uncle|aunt|"
+        r"grandpa|grandfather|cousin|family|roommate|flatmate|son|daughter|guardian|foster (?:dad|mom|parent))")
+_ELDER = (r"(?:uncle|step[- ]?(?:dad|father|brother)|stepfather|dad|father|mom'?s\s+boyfriend|mum'?s\s+boyfriend|cousin|"
+          r"grandpa|grandfather|teacher|coach|babysitter|brother|neighbou?r|pastor|priest|tutor|youth\s+leader)")
 _OTHER = (r"(?:friend|best friend|bestie|sister|brother|partner|girlfriend|boyfriend|wife|husband|mom|mum|mother|"
-          r"dad|father|son|daughter|kid|child|niece|nephew|cousin|roommate|flatmate|coworker|colleague|student|"
-          r"classmate|teammate|client|patient|neighbou?r|aunt|uncle|grandma|grandpa|fianc[eé]e?|ex)")
-_CHILD = r"(?:daughter|son|kid|child|children|niece|nephew|little (?:brother|sister)|stepdaughter|stepson|student|grandchild|granddaughter|grandson)"
-_RECENT = (r"\b(?:last night|yesterday|today|tonight|this (?:morning|afternoon|evening|weekend|week)|earlier|just now|"
-           r"right now|(?:an?|one|two|few|couple(?: of)?|\d+) (?:hours?|days?) ago|an hour ago|the other night|"
-           r"last weekend|on (?:friday|saturday|sunday|monday|tuesday|wednesday|thursday)(?: night)?|"
-           r"just (?:happened|got|been|was)|still happening|keeps? happening|is happening|what (?:do|should|can) i do)\b")
-_HYPERBOLE = re.compile(r"(\b(?:lol|lmao|lmfao|rofl|jk|j/k|haha\w*|hehe\w*|xd)\b|😂|🤣|💀|😭|\bso (?:bad|boring|dumb|"
-                        r"stupid|cringe|annoying|long)\b|\b(?:this|that|the) (?:article|bot|answer|quote|passage|"
-                        r"homework|exam|meeting|class|song|game|show|movie|traffic|queue|wifi)\b)", re.I)
+          r"dad|father|son|daughter|kid|child|niece|nephew|cousin|roommate|flatmate|coworker|co-worker|colleague|student|"
+          r"classmate|teammate|client|patient|neighbou?r|aunt|uncle|grandma|grandpa|fianc[eé]e?|ex|girl|boy|guy|woman|man)")
+_CHILD = (r"(?:(?:\d+[- ]?(?:year|yr)[- ]?old\s+)?(?:daughter|son|kid|child|children|niece|nephew|little (?:brother|sister)|"
+          r"baby (?:brother|sister)|stepdaughter|stepson|student|grandchild|granddaughter|grandson))")
+_RECENT = re.compile(
+    r"\b(?:last night|yesterday|today|tonight|this (?:morning|afternoon|evening|weekend|week)|earlier today|just now|"
+    r"right now|(?:an?|one|two|three|few|couple(?: of)?|\d+) (?:hours?|days?) ago|an hour ago|the other night|"
+    r"last weekend|on (?:friday|saturday|sunday|monday|tuesday|wednesday|thursday)(?: night)?|"
+    r"just (?:happened|got|been|was)|still happening|keeps? happening|is happening)\b", re.I)
+_WHAT_NOW = re.compile(r"\bwhat\s+(?:do|should|can)\s+i\s+do\b", re.I)  # asking what to do now: urgent for oneself
+_PAST = re.compile(
+    r"\b(?:used to|(?:\d+|a few|few|several|many|some|two|three|ten) (?:years|months) ago|years ago|when i was|"
+    r"as a (?:child|kid|teen|teenager|little girl|little boy)|in the past|long time ago|back then|growing up|childhood|"
+    r"last year|months ago|in (?:19|20)\d\d|in (?:college|high school|university|my twenties|my teens)|before we met|"
+    r"since (?:then|i was))\b", re.I)
+_HYPERBOLE = re.compile(r"(\b(?:lol|lmao|lmfao|rofl|jk|j/k|haha\w*|hehe\w*|xd)\b|😂|🤣|💀|\bso (?:bad|boring|dumb|"
+                        r"stupid|cringe|annoying|long|slow)\b|\b(?:this|that|the) (?:article|bot|answer|quote|passage|"
+                        r"homework|exam|meeting|class|song|game|show|movie|traffic|queue|wifi|lecture|commute)\b)", re.I)
 _DEFINITIONAL = re.compile(r"^\s*(?:what|how|why|when|where|is|are|does|do|can|should|could|which|who|explain|define|"
                            r"tell me)\b[^?]*\b(?:mean|means|meaning|definition|defined|signs? of|symptoms? of|"
-                           r"articles?|research|studies|study|statistics|stats|say about|the difference)\b", re.I)
+                           r"articles?|research|studies|study|statistics|stats|say about|the difference|slang|stand for)\b", re.I)
 
 
 def _p(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
 
-# Signals: (name, category, strength, pattern). strength "crisis" is enough on its own; "check_in"
-# raises a check-in; combined signals can raise a check-in to a crisis (see assess()).
 _SUICIDE_EXPLICIT = _p(
     r"\b(?:kill|killing|hang|hanging|shoot|shooting|drown|drowning|poison|poisoning|off|offing|unalive|unaliving)\s+myself\b",
     r"\b(?:end|ending|take|taking)\s+my\s+(?:own\s+)?life\b",
     r"\bend(?:ing)?\s+it\s+(?:all|tonight|today|now|for good)\b",
-    r"\b(?:i|i'm|im|i am|i've been|ive been|i have been)\s+(?:going to|gonna|planning to|plan to|want to|wanna|ready to|about to|thinking (?:of|about)|considering|trying to)\s+(?:commit(?:ting)?\s+)?suicide\b",
-    r"\b(?:commit|committing|attempt|attempting)\s+suicide\b[^.?!]{0,30}\b(?:tonight|today|tomorrow|soon|now)\b",
-    r"\b" + _I_AM + r"\s+(?:so\s+|really\s+|very\s+|kind of\s+|kinda\s+|a bit\s+|still\s+)?suicidal\b",
+    r"\b(?:i|i'm|im|i am|i've been|ive been|i have been)\s+(?:going to|gonna|planning to|plan to|want to|wanna|ready to|"
+    r"about to|thinking (?:of|about)|considering|trying (?:not )?to)\s+(?:commit(?:ting)?\s+)?suicide\b",
+    r"\b(?:i|i've|ive)\s+(?:have|had)\s+(?:a|my)\s+(?:suicide\s+)?plan\s+(?:to|for)\s+(?:die|end|kill|suicide)\b",
+    r"\bthinking\s+about\s+suicide\b[^.?!]{0,40}\b(?:plan|every day|all the time|constantly|again)\b",
+    r"\b" + _I_AM + r"\s+(?:so\s+|really\s+|very\s+|kind of\s+|kinda\s+|a bit\s+|still\s+|actively\s+)?suicidal\b",
     r"\b(?:i|i've|ive)\s+(?:have|had|get|keep having|am having|'m having|been having)\s+(?:suicidal|dark)\s+(?:thoughts|urges|ideation|feelings)\b",
-    r"\b(?:i|i just|i really|i honestly|i kinda|i kind of|i still|part of me)\s+(?:want|wanna|wish)\s+(?:to\s+)?(?:die|be dead|disappear forever|not exist|stop existing|not wake up)\b",
+    r"\b(?:i|i just|i really|i honestly|i kinda|i kind of|i still|part of me|honestly i just)\s+(?:want|wanna|wish|wants)\s+"
+    r"(?:to\s+)?(?:die|be dead|disappear forever|not exist|stop existing|not wake up|never wake up)\b",
     r"\bi\s+wish\s+i\s+(?:was|were|could be)\s+dead\b",
     r"\bi\s+wish\s+i\s+(?:could\s+)?(?:never|wouldn't|would not|didn't)\s+wake\s+up\b",
     r"\b(?:i|i just|i really)\s+(?:don't|dont|do not)\s+want\s+to\s+(?:live|be alive|exist|be here|wake up|go on)\b",
-    r"\b(?:no|there's no|there is no|don't see (?:a|any)|dont see (?:a|any))\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|going on|being alive|staying alive)\b",
-    r"\b(?:everyone|everybody|they|my family|people)\s+(?:would be|'d be|are)\s+better\s+off\s+without\s+me\b",
+    r"\b(?:no|there's no|there is no|don't see (?:a|any)|dont see (?:a|any))\s+(?:reason|point)\s+(?:to|in)\s+"
+    r"(?:live|living|going on|being alive|staying alive)\b",
+    r"\b(?:everyone|everybody|they|my family|people)\s+(?:would be|'d be|are|will be)\s+better\s+off\s+without\s+me\b",
     r"\bi'?d\s+be\s+better\s+off\s+dead\b",
     r"\b(?:wrote|written|writing|left)\s+(?:a|my)\s+(?:suicide|goodbye)\s+(?:note|letter)s?\b",
-    r"\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings|possessions|pets?)\b[^.?!]{0,40}\b(?:won't|wont|not|no longer|goodbye|need)\b",
+    r"\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings|possessions|pets?)\b",
     r"\b(?:this is|these are)\s+my\s+(?:last|final)\s+(?:message|words|night|day|post)\b",
-    r"\b(?:i|i'll|ill|i will)\s+(?:won't|wont|will not|not)\s+be\s+(?:here|around|alive)\s+(?:tomorrow|much longer|anymore|by morning)\b",
-    r"\bi\s+(?:won't|wont|will not)\s+be\s+(?:here|around|alive)\s+(?:tomorrow|much longer|anymore|by morning)\b",
-    r"\b(?:i|i've|ive)\s+(?:have|got|bought|saved|been saving|collected|stockpiled|been stockpiling)\s+(?:up\s+)?(?:a|the|enough|some|all my)?\s*(?:pills|rope|gun|razor|razors|blades?)\b[^.?!]{0,40}\b(?:end|die|kill|do it|enough|tonight|ready)\b",
-    r"\b(?:going|want|wanna|plan|planning|ready)\s+to\s+(?:jump|throw myself)\s+(?:off|from|in front of)\b",
-    r"\b(?:overdos(?:e|ed|ing)|od'?ing|od)\s+(?:on|tonight|again)\b[^.?!]{0,30}\b(?:myself|my|i|tonight|pills)\b",
-    r"\bi\s+(?:took|swallowed|just took)\s+(?:a lot of|all (?:my|the)|too many|a bunch of|\d+)\s+(?:pills|tablets|meds|medication)\b",
-    r"\b(?:i|i'm|im|i am)\s+(?:done|finished)\s+with\s+(?:life|living|everything|it all|this life)\b",
+    r"\bi\s*(?:'ll|will)?\s*(?:won't|wont|will not|not)\s+be\s+(?:here|around|alive)\s+(?:tomorrow|much longer|anymore|by morning)\b",
+    r"\b(?:i|i've|ive)\s+(?:have|got|bought|saved|been saving|collected|stockpiled|been stockpiling)\s+(?:up\s+)?"
+    r"(?:a|the|enough|some|all my)?\s*(?:pills|rope|gun|razor|razors|blades?)\b[^.?!]{0,40}\b(?:end|die|kill|do it|enough|tonight|ready)\b",
+    r"\b(?:going|want|wanna|plan|planning|ready|thinking\s+(?:of|about))\s+(?:to\s+)?(?:jump|jumping|throw myself|throwing myself)\s+"
+    r"(?:off|from|in front of)\b",
+    r"\bi\s+(?:took|swallowed|just took|have taken|'ve taken)\s+(?:a lot of|all (?:my|the)|too many|a bunch of|a handful of|\d+)\s+"
+    r"(?:pills|tablets|meds|medication|sleeping pills)\b",
+    r"\b(?:i|i'm|im|i am)\s+(?:done|finished)\s+with\s+(?:life|living|it all|this life)\b",
     r"\bsay(?:ing)?\s+goodbye\s+(?:to\s+everyone|forever|for good)\b",
+    r"\bgoodbye\s+(?:everyone|everybody|world|forever)\b",
+    r"\b(?:thinking|thought|think|keep thinking)\s+(?:about|of)\s+(?:overdosing|an overdose|od'?ing|taking all my (?:pills|meds))\b",
+    r"\boverdos(?:e|ing)\s+on\s+(?:my|all my|all of my)\b",
+    r"\bend(?:ing)?\s+(?:things|everything|it)\b(?!\s+with\b)[^.?!]{0,20}\b(?:tonight|for good|forever|once and for all)\b",
+    r"\b(?:tonight|today)\s+is\s+the\s+(?:night|day)\b[^.?!]{0,20}\bend\b",
 )
+_ENDING_VAGUE = re.compile(r"\b(?:want|wanna|going|decided|ready|planning|thinking about|thinking of)\b[^.?!]{0,20}\bend(?:ing)?\s+"
+                           r"(?:things|everything|it all)\b(?!\s+with\b)", re.I)
 _SELF_HARM = _p(
-    r"\b(?:cut|cutting|burn|burning|hurt|hurting|harm|harming|punish|punishing|scratch|scratching|hit|hitting|starve|starving)\s+myself\b",
+    r"\b(?:cut|cutting|burn|burning|hurt|hurting|harm|harming|punish|punishing|scratch|scratching|starve|starving)\s+myself\b",
     r"\b(?:i|i've|ive|i have|i'm|im|i am|i keep|been)\s+(?:been\s+)?(?:self[- ]?harm(?:ing|ed)?|sh'?ing)\b",
+    r"\bi\s+used\s+to\s+(?:self[- ]?harm|cut\s+myself|cut|sh)\b",
     r"\b(?:relapsed|relapse)\b[^.?!]{0,30}\b(?:self[- ]?harm|cutting|sh)\b",
     r"\burge\s+to\s+(?:cut|self[- ]?harm|hurt myself)\b",
 )
 _METHOD = _p(
     r"\b(?:lethal|fatal|deadly|overdose|toxic)\s+(?:dose|amount|quantity|level)\b",
-    r"\bhow\s+(?:many|much)\b[^.?!]{0,40}\b(?:pills|tablets|paracetamol|tylenol|acetaminophen|ibuprofen|aspirin|insulin|sleeping pills|xanax|benadryl|antidepressants)\b[^.?!]{0,40}\b(?:die|kill|fatal|lethal|overdose|od|to end)\b",
-    r"\b(?:painless|quick|quickest|easy|easiest|surest|best|fastest|peaceful|least painful)\s+(?:way|ways|method|methods)\s+to\s+(?:die|kill (?:myself|yourself|oneself)|end (?:it|my life|your life|things)|go|commit suicide|suicide)\b",
-    r"\bhow\s+(?:to|do i|can i|do you|would i|would you|does one)\s+(?:tie\s+a\s+noose|hang\s+(?:myself|yourself|oneself)|overdose|kill\s+(?:myself|yourself|oneself)|slit\s+\w+|commit suicide|end (?:my|your) life|poison myself)\b",
-    r"\bhow\s+(?:high|far|tall)\b[^.?!]{0,30}\b(?:fall|jump)\b[^.?!]{0,30}\b(?:die|kill|survive|fatal|lethal)\b",
+    r"\bhow\s+(?:many|much)\b[^.?!]{0,40}\b(?:pills|tablets|paracetamol|tylenol|acetaminophen|ibuprofen|aspirin|insulin|"
+    r"sleeping pills|xanax|benadryl|antidepressants|meds)\b[^.?!]{0,40}\b(?:die|kill|fatal|lethal|deadly|overdose|od|to end|"
+    r"not wake up|never wake up)\b",
+    r"\b(?:painless|quick|quickest|easy|easiest|surest|best|fastest|peaceful|least painful)\s+(?:way|ways|method|methods)\s+to\s+"
+    r"(?:die|kill (?:myself|yourself|oneself)|end (?:it|my life|your life|things)|commit suicide|suicide)\b",
+    r"\bhow\s+(?:to|do i|can i|do you|would i|would you|does one)\s+(?:tie\s+a\s+noose|hang\s+(?:myself|yourself|oneself)|"
+    r"overdose|kill\s+(?:myself|yourself|oneself)|slit\s+\w+|commit suicide|end (?:my|your) life|poison myself)\b",
+    r"\bhow\s+(?:high|far|tall)\b[^.?!]{0,40}\b(?:fall|jump)\b[^.?!]{0,30}\b(?:die|kill|survive|fatal|lethal)\b",
+    r"\bhow\s+(?:high|far|tall)\b[^.?!]{0,40}\b(?:die|kill|fatal|lethal)\b[^.?!]{0,30}\b(?:fall|jump)\b",
     r"\bwhat\s+(?:height|floor)\b[^.?!]{0,30}\b(?:fatal|lethal|to die|kill)\b",
-    r"\bwhich\s+(?:pills|medications?|drugs|chemicals)\b[^.?!]{0,30}\b(?:kill|lethal|fatal|to die|overdose)\b",
+    r"\bwhich\s+(?:pills|medications?|meds|drugs|chemicals|poisons?)\b[^.?!]{0,30}\b(?:kill|lethal|fatal|deadly|to die|overdose)\b",
 )
+_LOCAL = r"(?:near me|nearby|close to me|close by|around here|in my (?:area|town|city)|to jump|i could jump|without (?:a |any )?(?:fences?|railings?|barriers?|nets?))"
 _MEANS_LOCATION = _p(
-    r"\b(?:tallest|highest)\s+(?:bridges?|buildings?|cliffs?|rooftops?|towers?|parking (?:garages?|structures?)|balconies)\b",
-    r"\b(?:bridges?|cliffs?|rooftops?|train tracks|railway (?:tracks|lines?)|overpass(?:es)?)\b[^.?!]{0,40}\b(?:near me|nearby|close to me|around here|in my (?:area|town|city)|to jump|i could jump|without (?:a )?(?:fence|railing|barrier))\b",
+    r"\b(?:tallest|highest)\s+(?:bridges?|buildings?|cliffs?|rooftops?|towers?|parking (?:garages?|structures?)|balconies)\b[^.?!]{0,30}\b" + _LOCAL,
+    r"\b(?:bridges?|cliffs?|rooftops?|train tracks|railway (?:tracks|lines?)|overpass(?:es)?|buildings?)\b[^.?!]{0,40}\b" + _LOCAL,
     r"\bwhere\s+(?:can|could)\s+i\s+(?:buy|get|find)\s+(?:a\s+)?(?:gun|rope|noose|pills|sleeping pills)\b",
     r"\bwhen\s+(?:does|do)\s+the\s+(?:next\s+)?(?:train|trains)\b[^.?!]{0,30}\b(?:pass|go by|come through)\b",
+)
+_WARNING_SIGNS = _p(  # check-in on their own, crisis with distress
+    r"\bi\s+(?:just\s+)?(?:bought|got|ordered|picked up)\s+(?:a\s+|some\s+)?(?:rope|noose|gun|pills|sleeping pills|razor blades|charcoal)\b",
+    r"\b(?:don't|dont|do not)\s+think\s+i'?(?:ll| will)\s+(?:make it|survive|last|be here)\b",
+    r"\b(?:after|by|past)\s+(?:tonight|tomorrow|this week)\b[^.?!]{0,30}\b(?:won't|will not|wont|none of this|no longer|not be)\b",
+    r"\b(?:imagining|picturing|planning|thinking about)\s+my\s+(?:own\s+)?funeral\b",
 )
 _DISTRESS = _p(
     r"\b(?:can't|cant|cannot|can not)\s+(?:go on|do this anymore|take (?:it|this|any ?more)|keep going|cope|handle (?:it|this) anymore)\b",
     r"\b(?:nothing|none of it|life)\s+(?:matters|has meaning|is worth it|is pointless)\b",
     r"\bwhat'?s\s+the\s+point\s+(?:anymore|of (?:living|anything|life|going on))\b",
-    r"\b(?:hopeless|worthless|a burden|no way out|trapped|empty inside|numb all the time)\b",
+    r"\b(?:hopeless|worthless|a burden|no way out|empty inside|numb all the time)\b",
     r"\b(?:want|need)\s+(?:the|this|my)\s+pain\s+to\s+(?:stop|end|go away)\b",
     r"\b(?:want|need)\s+(?:it|everything)\s+(?:all\s+)?to\s+(?:stop|end)\b",
     r"\b(?:nobody|no one|no-one)\s+(?:would|will)\s+(?:miss|notice|care)\b",
-    r"\b(?:i|i just)\s+(?:give up|gave up|can't anymore|am done|'m done)\b",
+    r"\b(?:i|i just)\s+(?:give up|gave up|can't anymore)\b",
     r"\b(?:lost|losing)\s+(?:my\s+job|everything|my\s+home|my\s+house|custody|my\s+kids)\b",
     r"\b(?:tired|sick)\s+of\s+(?:living|being alive|life|everything|it all|waking up)\b",
     r"\b(?:so|completely|totally|utterly)\s+alone\b",
     r"\bi\s+(?:hate|can't stand|cannot stand)\s+(?:myself|my life|being alive)\b",
+    r"\bwish\s+i\s+could\s+(?:disappear|vanish|sleep forever|just not exist|stop existing)\b",
+    r"\bwish\s+i\s+(?:had never been|was never|wasn't)\s+born\b",
 )
-_SLANG = re.compile(r"\b(?:kms|kys|unalive(?:d)? myself|i(?:'m| am)? (?:literally )?(?:dead|dying)|kill me now|i want to die|i wanna die|end me)\b", re.I)
+_SLANG = re.compile(r"\b(?:kms|kys|unalive(?:d)? myself|i(?:'m| am)? (?:literally )?(?:dead|dying)(?!\s+(?:to|for|of|laughing|inside lol))|kill me now|i want to die|"
+                    r"i wanna die|end me)\b", re.I)
 
 _ASSAULT_SELF = _p(
-    r"\b(?:i\s+was|i've\s+been|ive\s+been|i\s+have\s+been|i\s+got|i\s+had\s+been|i\s+think\s+i\s+(?:was|got)|i\s+was\s+just)\s+(?:\w+\s+)?(?:raped|sexually\s+assaulted|assaulted|molested|drugged|roofied|spiked|groped|sexually\s+abused|abused|attacked|forced)\b",
-    r"\b(?:he|she|they|someone|somebody|a\s+(?:man|guy|woman|stranger|coworker|friend)|my\s+\w+(?:'s\s+\w+)?)\s+(?:raped|sexually\s+assaulted|molested|drugged|roofied|spiked\s+my\s+drink\s+and|assaulted|is\s+raping|keeps\s+raping|forced\s+himself\s+on|forced\s+herself\s+on)\s+me\b",
-    r"\b(?:forced|made|pressured|coerced|blackmailed)\s+me\s+(?:to|into)\s+(?:have\s+sex|having\s+sex|sex|do\s+(?:sexual\s+)?things|sexual|perform|send\s+nudes)\b",
-    r"\bhad\s+sex\s+with\s+me\s+(?:when|while|after)\s+i\s+(?:was|said|had)\s+(?:asleep|passed\s+out|drunk|unconscious|no|blacked\s+out|too\s+drunk)\b",
+    r"\bi\s+(?:just\s+|recently\s+|think\s+i\s+|guess\s+i\s+)?(?:was|got|had\s+been|have\s+been|'ve\s+been)\s+(?:just\s+)?(?:\w+\s+)?"
+    r"(?:raped|sexually\s+assaulted|assaulted|molested|drugged|roofied|spiked|groped|sexually\s+abused|sexually\s+harassed)\b",
+    r"\b(?:ive\s+been|i\s+was\s+just|"
+    r"i'm\s+being|im\s+being|i\s+am\s+being|i\s+keep\s+getting)\s+(?:\w+\s+)?(?:raped|sexually\s+assaulted|assaulted|molested|"
+    r"drugged|roofied|spiked|groped|sexually\s+abused|sexually\s+harassed)\b",
+    r"\b(?:raped|sexually\s+assaulted|molested|assaulted|groped|roofied|is\s+raping|keeps\s+raping)\s+me\b",
+    r"\bforced\s+(?:himself|herself|themselves)\s+on\s+me\b",
+    r"\b(?:forced|forces|forcing|made|makes|making|coerced|blackmailed|blackmails)\s+me\s+(?:(?:to|into)\s+)?(?:have\s+sex|having\s+sex|"
+    r"sex|do\s+(?:sexual\s+)?(?:things|stuff)|sexual|perform|send\s+nudes|sleep\s+with)\b",
+    r"\bhad\s+sex\s+with\s+me\s+(?:when|while|after)\s+i\s+(?:was|said|had)\s+(?:asleep|passed\s+out|drunk|unconscious|no|"
+    r"blacked\s+out|too\s+drunk)\b",
     r"\b(?:touched|grabbed)\s+me\s+without\s+(?:my\s+)?(?:consent|permission|asking)\b",
-    r"\bi\s+said\s+no\b[^.?!]{0,30}\b(?:he|she|they)\s+(?:kept\s+going|didn't\s+stop|did\s+not\s+stop|wouldn't\s+stop|did\s+it\s+anyway|continued)\b",
-    r"\bwoke\s+up\s+(?:and|with|to)\b[^.?!]{0,40}\b(?:on\s+top\s+of\s+me|inside\s+me|touching\s+me|my\s+clothes\s+(?:off|gone))\b",
+    r"\bi\s+said\s+no\b[^.?!]{0,30}\b(?:he|she|they)\s+(?:kept\s+going|didn't\s+stop|did\s+not\s+stop|wouldn't\s+stop|"
+    r"did\s+it\s+anyway|continued)\b",
+    r"\bwoke\s+up\b[^.?!]{0,60}\b(?:on\s+top\s+of\s+me|inside\s+me|touching\s+me|my\s+clothes\s+(?:off|gone)|with\s+my\s+clothes\s+off|naked)\b",
+)
+_PRESSURE = _p(  # coercion without force: a disclosure that gets a check-in
+    r"\b(?:pressures|pressured|pressuring|guilt[- ]?trips?|guilt[- ]?tripping|guilted)\s+me\s+(?:to|into|for)\s+(?:have\s+sex|"
+    r"having\s+sex|sex|sexual|do\s+(?:sexual\s+)?things|send\s+nudes|sleep\s+with)\b",
 )
 _VIOLENCE_SELF = _p(
-    r"\bmy\s+" + _REL + r"\s+(?:hits|beats|punches|kicks|chokes|strangles|slaps|shoves|pushes|hurts|abuses|threatens|rapes|bites|burns|hit|beat|punched|kicked|choked|strangled|slapped|shoved|pushed|hurt|abused|threatened|raped|attacked)\s+me\b",
-    r"\bmy\s+" + _REL + r"\s+(?:is|has been|keeps|started)\s+(?:hitting|beating|choking|hurting|abusing|threatening|strangling|punching|slapping)\s+me\b",
-    r"\bmy\s+" + _REL + r"\s+(?:threatens|threatened|said\s+(?:he|she)\s*(?:'d|would|will))\s+(?:to\s+)?(?:kill|hurt|beat)\s+me\b",
+    r"\bmy\s+" + _REL + r"\b[^.?!]{0,30}?\b(?:hits|beats|punches|kicks|chokes|strangles|slaps|shoves|pushes|hurts|abuses|threatens|"
+    r"bites|burns|hit|beat|punched|kicked|choked|strangled|slapped|shoved|pushed|hurt|abused|threatened|attacked)\s+me\b",
+    r"\bmy\s+" + _REL + r"\s+(?:is|has been|keeps|started|kept)\s+(?:hitting|beating|choking|hurting|abusing|threatening|strangling|"
+    r"punching|slapping|kicking)\s+me\b",
+    r"\bmy\s+" + _REL + r"\s+(?:threatens|threatened|said\s+(?:he|she|they)\s*(?:'d|would|will))\s+(?:to\s+)?(?:kill|hurt|beat)\s+me\b",
     r"\b(?:i'm|im|i am)\s+(?:scared|afraid|terrified)\s+(?:of\s+my\s+" + _REL + r"|to\s+go\s+home|(?:he|she)\s*(?:'ll|will)\s+(?:kill|hurt)\s+me)\b",
     r"\bmy\s+" + _REL + r"\s+(?:won't|wont|will not|doesn't|does not)\s+let\s+me\s+(?:leave|go out|see (?:my|anyone)|have (?:money|my phone))\b",
     r"\b(?:locks|locked)\s+me\s+(?:in|up|out)\b",
-    r"\b(?:i'm|im|i am|i've been|ive been)\s+(?:being\s+|getting\s+)?(?:abused|beaten|hit)\s+(?:by|at)\s+(?:my|home)\b",
+    r"\b(?:i'm|im|i am|i'm being|im being|i am being)\s+(?:being\s+|getting\s+)?(?:abused|beaten|hit)\b",
     r"\b(?:i'm|im|i am)\s+(?:in|stuck in)\s+an?\s+(?:abusive|violent)\s+(?:relationship|marriage|home|household)\b",
+    r"\b(?:i\s+was|i've\s+been|ive\s+been|i\s+have\s+been)\s+(?:\w+\s+)?(?:abused|beaten)\s+by\s+my\b",
 )
-_PAST = re.compile(r"\b(?:used to|years ago|when i was (?:a |little|younger|young|\d+)|as a (?:child|kid|teen|teenager)|"
-                   r"in the past|long time ago|back then|my ex|growing up|childhood|last year|months ago)\b", re.I)
 _CHILD_ABUSE_SELF = _p(
-    r"\bmy\s+(?:uncle|step[- ]?dad|stepfather|dad|father|mom'?s\s+boyfriend|mum'?s\s+boyfriend|cousin|grandpa|grandfather|teacher|coach|babysitter|brother|neighbou?r|pastor|priest|tutor)\s+(?:touches|touched|keeps\s+touching|is\s+touching|makes\s+me|made\s+me|shows\s+me|showed\s+me|sends\s+me|asks\s+me\s+for|wants\s+me\s+to)\b[^.?!]{0,40}\b(?:private|privates|down there|touch|pictures|photos|nudes|naked|clothes|secret|sex|body)\b",
-    r"\b(?:an\s+adult|a\s+grown[- ]?up|an\s+older\s+(?:man|guy|woman)|a\s+(?:man|guy)\s+(?:online|from\s+\w+))\s+(?:is|keeps|has\s+been|wants\s+me|asked\s+me|asks\s+me)\b[^.?!]{0,40}\b(?:touch|nudes|pictures|photos|meet|secret|naked)\b",
+    r"\bmy\s+" + _ELDER + r"\b[^.?!]{0,50}?\b(?:touches|touched|keeps\s+touching|is\s+touching|molests|molested|rapes|raped)\s+(?:me|my)\b",
+    r"\bmy\s+" + _ELDER + r"\s+(?:makes\s+me|made\s+me|shows\s+me|showed\s+me|sends\s+me|asks\s+me\s+for|wants\s+me\s+to)\b"
+    r"[^.?!]{0,40}\b(?:private|privates|down there|touch|pictures|photos|nudes|naked|secret|sex|body)\b",
+    r"\b(?:an\s+adult|a\s+grown[- ]?up|an\s+older\s+(?:man|guy|woman|boy)|a\s+(?:man|guy|woman)\s+(?:online|from\s+\w+))\s+"
+    r"(?:is|keeps|has\s+been|wants\s+me|asked\s+me|asks\s+me|told\s+me)\b[^.?!]{0,40}\b(?:touch|nudes|pictures|photos|meet|secret|naked)\b",
 )
 _CHILD_ABUSE_OTHER = _p(
-    r"\bmy\s+" + _CHILD + r"\b[^.?!]{0,40}\b(?:is\s+being|was|has\s+been|being|got|is|were)\s+(?:sexually\s+)?(?:abused|molested|touched|hit|beaten|groomed|raped|assaulted)\b",
-    r"\b(?:abusing|molesting|touching|grooming|hitting|beating)\s+my\s+" + _CHILD + r"\b",
-    r"\bmy\s+" + _CHILD + r"\s+(?:told|tells)\s+me\b[^.?!]{0,60}\b(?:touches|touched|touching|hurts|hurt|hits|abuses|abused)\b",
-    r"\b(?:a|one\s+of\s+my)\s+(?:child|kid|student|camper)\b[^.?!]{0,30}\b(?:told|disclosed|said)\b[^.?!]{0,60}\b(?:touches|touched|abus\w+|hits|hurts|molest\w*)\b",
+    r"\bmy\s+" + _CHILD + r"\b[^.?!]{0,40}\b(?:is\s+being|was|has\s+been|being|got|is|were)\s+(?:sexually\s+)?(?:abused|molested|"
+    r"touched|hit|beaten|groomed|raped|assaulted)\b",
+    r"\b(?:abusing|molesting|touching|grooming|hitting|beating|raping)\s+my\s+" + _CHILD + r"\b",
+    r"\bmy\s+" + _CHILD + r"\s+(?:told|tells|said|says)\b[^.?!]{0,60}\b(?:touches|touched|touching|hurts|hurt|hits|abuses|abused|molested)\b",
+    r"\b(?:a|one\s+of\s+my)\s+(?:child|kid|student|camper)\b[^.?!]{0,30}\b(?:told|disclosed|said)\b[^.?!]{0,60}\b(?:touches|touched|"
+    r"abus\w+|hits|hurts|molest\w*)\b",
 )
 _DANGER = _p(
-    r"\b(?:he|she|they|someone|somebody|my\s+" + _REL + r")\s*(?:is|'s|are|'re)\s+(?:outside\s+(?:my|the)\s+(?:door|house|room|window|apartment)|at\s+(?:my|the)\s+(?:door|window)|breaking\s+in|trying\s+to\s+(?:get|break)\s+in|in\s+my\s+(?:house|room|apartment)|following\s+me|coming\s+(?:for\s+me|to\s+(?:hurt|kill|get)\s+me|back\s+to\s+hurt\s+me))\b",
-    r"\b(?:he|she|they|someone|somebody|my\s+" + _REL + r")\s*(?:has|'s\s+got|got|is\s+holding|is\s+waving|grabbed)\s+a\s+(?:gun|knife|weapon|bat|machete)\b",
+    r"\b(?:he|she|they|someone|somebody|my\s+" + _REL + r")\s*(?:is|'s|are|'re)\s+(?:outside\s+(?:my|the)\s+(?:door|house|room|window|"
+    r"apartment|flat)|at\s+(?:my|the)\s+(?:door|window)|breaking\s+in|trying\s+to\s+(?:get|break)\s+in|in\s+my\s+(?:house|room|apartment)|"
+    r"following\s+me|coming\s+(?:for\s+me|to\s+(?:hurt|kill|get)\s+me|back\s+to\s+hurt\s+me))\b",
+    r"\b(?:he|she|they|someone|somebody|my\s+" + _REL + r")\s*(?:has|'s\s+got|got|is\s+holding|is\s+waving|grabbed)\s+a\s+"
+    r"(?:gun|knife|weapon|bat|machete)\b",
+    r"\b(?:outside\s+my\s+door|at\s+my\s+door|in\s+my\s+house)\b[^.?!]{0,30}\b(?:gun|knife|weapon)\b",
     r"\b(?:he|she|they|someone)\s*(?:is|'s|are)\s+(?:going\s+to|gonna|about\s+to)\s+(?:kill|hurt|shoot|stab)\s+me\b",
     r"\b(?:i'm|im|i am)\s+not\s+safe\s+(?:right\s+now|here|tonight|at\s+home)\b",
     r"\b(?:i'm|im|i am)\s+in\s+(?:danger|immediate\s+danger)\b",
-    r"\b(?:i'm|im|i am)\s+(?:hiding|locked)\s+in\s+(?:the|my)\s+(?:bathroom|room|closet|car)\b",
+    r"\b(?:i'm|im|i am)\s+(?:hiding|locked)\s+in\s+(?:the|my|a)\s+(?:bathroom|room|closet|car|bedroom)\b",
 )
 _SUPPORTER_SUICIDE = _p(
-    r"\bmy\s+" + _OTHER + r"\b[^.?!]{0,40}\b(?:wants\s+to\s+(?:die|kill\s+(?:herself|himself|themselves|themself))|is\s+(?:suicidal|going\s+to\s+kill|talking\s+about\s+(?:suicide|killing|ending))|has\s+been\s+suicidal|said\s+(?:she|he|they)\s+(?:wants?|want)\s+to\s+die|attempted\s+suicide|tried\s+to\s+kill|self[- ]?harms|cuts\s+(?:herself|himself|themselves)|(?:is|has\s+been)\s+(?:self[- ]?harming|cutting))\b",
+    r"\b(?:my|a)\s+" + _OTHER + r"\b[^.?!]{0,40}\b(?:wants\s+to\s+(?:die|kill\s+(?:herself|himself|themselves|themself))|"
+    r"is\s+(?:suicidal|going\s+to\s+kill|talking\s+about\s+(?:suicide|killing|ending))|has\s+been\s+suicidal|"
+    r"(?:said|says)\s+(?:she|he|they)\s+(?:wants?|want)\s+to\s+die|attempted\s+suicide|tried\s+to\s+kill|self[- ]?harms|"
+    r"cuts\s+(?:herself|himself|themselves)|(?:is|has\s+been)\s+(?:self[- ]?harming|cutting))",
     r"\b(?:she|he|they)\s*(?:'s|is|are|'re)\s+suicidal\b",
+    r"\b(?:my|a)\s+" + _OTHER + r"\s+who\s+(?:is\s+suicidal|self[- ]?harms|cuts|wants\s+to\s+die|attempted\s+suicide|has\s+suicidal)",
     r"\bmy\s+" + _OTHER + r"'?s?\s+(?:suicide\s+note|goodbye\s+(?:note|letter|message))\b",
     r"\bfound\s+(?:a|the)\s+(?:suicide|goodbye)\s+(?:note|letter)\b",
 )
 _SUPPORTER_ASSAULT = _p(
-    r"\bmy\s+" + _OTHER + r"\b[^.?!]{0,30}\b(?:was|got|has\s+been|had\s+been|were|is\s+being)\s+(?:\w+\s+)?(?:raped|sexually\s+assaulted|assaulted|molested|drugged|sexually\s+abused|abused|roofied)\b",
-    r"\b(?:raped|sexually\s+assaulted|molested|assaulted|drugged)\s+my\s+" + _OTHER + r"\b",
+    r"\b(?:my|a)\s+" + _OTHER + r"\b[^.?!]{0,30}\b(?:was|got|has\s+been|had\s+been|were|is\s+being)\s+(?:\w+\s+)?(?:raped|"
+    r"sexually\s+assaulted|assaulted|molested|drugged|sexually\s+abused|roofied)\b",
+    r"\b(?:raped|sexually\s+assaulted|molested|drugged)\s+my\s+" + _OTHER + r"\b",
     r"\b(?:she|he|they)\s+(?:was|were|got|has\s+been)\s+(?:raped|sexually\s+assaulted|molested)\b",
+    r"\b(?:a|my)\s+" + _OTHER + r"\s+who\s+(?:was|has\s+been|got|is)\s+(?:\w+\s+)?(?:raped|assaulted|molested|abused)\b",
+    r"\b(?:support|help)\s+(?:a\s+)?(?:survivor|victim)\b",
 )
 _SUPPORTER_VIOLENCE = _p(
-    r"\bmy\s+" + _OTHER + r"'?s?\s+(?:husband|wife|partner|boyfriend|girlfriend|bf|gf|dad|father|mom|mother|parents?)\s+(?:hits|beats|abuses|chokes|hurts|threatens|is\s+abusing|is\s+hitting)\s+(?:her|him|them)\b",
+    r"\bmy\s+" + _OTHER + r"'?s?\s+(?:husband|wife|partner|boyfriend|girlfriend|bf|gf|dad|father|mom|mother|parents?)\s+"
+    r"(?:hits|beats|abuses|chokes|hurts|threatens|is\s+abusing|is\s+hitting)\s+(?:her|him|them)\b",
+    r"\bmy\s+" + _OTHER + r"\b[^.?!]{0,40}\b(?:her|his|their)\s+(?:husband|wife|partner|boyfriend|girlfriend|dad|father|mom|mother|"
+    r"parents?)\s+(?:hits|beats|abuses|chokes|hurts|threatens|is\s+abusing|is\s+hitting)\b",
     r"\bmy\s+" + _OTHER + r"\b[^.?!]{0,30}\b(?:is\s+in\s+an\s+abusive|is\s+being\s+(?:abused|beaten|hit))\b",
+    r"\b(?:a|my)\s+" + _OTHER + r"\s+(?:who\s+is|in)\s+(?:in\s+)?an?\s+abusive\s+relationship\b",
 )
 _URGENT_OTHER = re.compile(r"\b(?:tonight|right now|now|today|going to|gonna|about to|is planning|has a plan|has pills|has a gun|"
-                           r"is missing|won't answer|wont answer|isn't answering|said goodbye|is\s+being)\b", re.I)
+                           r"is missing|won't answer|wont answer|isn't answering|not answering|said goodbye|is\s+being)\b", re.I)
+_AGE = r"(?:1[0-7]|[89]|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)"
+_NOT_AGE = (r"(?!\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|%|percent|kg|kilos?|lbs?|pounds|stone|feet|ft|foot|"
+            r"inches|in\b|cm|km|miles|times|x\b|out of|/|of\b|dollars|bucks|euros|points|pts|years? (?:into|in|sober|clean|married|together|of)|"
+            r"and\s+(?:a\s+)?half\s+(?:hours|weeks|months)))")
 _MINOR = _p(
-    r"\b(?:i'm|im|i am|i’m)\s+(?:only\s+|just\s+)?(?:1[0-7]|[89]|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)(?:\s*(?:years?\s*old|yrs?\s*old|yo|y/o))?(?=\s*(?:$|[.,!?;:)]|and\b|but\b|so\b|&|\(|f\b|m\b|years?\b|yrs?\b|yo\b|y/o))",
-    r"\b(?:i'm|im|i am)\s+(?:a\s+)?(?:minor|teen|teenager|kid|child|middle\s*schooler|high\s*schooler|freshman\s+in\s+high\s+school|sophomore\s+in\s+high\s+school)\b",
+    r"\b(?:i'm|im|i am)\s+(?:only\s+|just\s+|barely\s+)?" + _AGE + r"\b" + _NOT_AGE,
+    r"\b(?:i'm|im|i am)\s+(?:a\s+)?(?:minor|teen|teenager|middle\s*schooler|high\s*schooler|freshman\s+in\s+high\s+school|"
+    r"sophomore\s+in\s+high\s+school|underage)\b",
     r"\b(?:i'm|im|i am)\s+in\s+(?:(?:[6-9]|1[0-2])(?:th)?|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\s+grade\b",
-    r"\b(?:i'm|im|i am)\s+in\s+(?:middle|high|secondary|junior\s+high)\s+school\b",
-    r"\bmy\s+age\s+is\s+(?:1[0-7]|[89])\b",
-    r"\b(?:1[0-7]|[89])\s*(?:years?\s*old|yrs?\s*old|yo|y/o)\s+(?:here|girl|boy|and\s+(?:i|my))\b",
-    r"^\s*\(?(?:1[0-7])\s*[mf]\)?\b",
+    r"\b(?:i'm|im|i am)\s+in\s+(?:middle|junior\s+high)\s+school\b",
+    r"\bi'm\s+still\s+in\s+high\s+school\b",
+    r"\bmy\s+age\s+is\s+" + _AGE + r"\b",
+    r"\bas\s+a\s+" + _AGE + r"[- ]?(?:year|yr)[- ]?old\b",
+    r"\b" + _AGE + r"\s*(?:years?\s*old|yrs?\s*old|yo|y/o)\s+(?:here|girl|boy|and\s+(?:i|my))\b",
+    r"\b(?:1[0-7])[fm]\b",
 )
-
 
 @dataclass(frozen=True)
 class Assessment:
@@ -363,59 +440,62 @@ class CrisisDetector:
         text = _clean(question)
         found = _Found()
         hyperbole = bool(_HYPERBOLE.search(text))
+        definitional = bool(_DEFINITIONAL.search(text))
         minor = bool(_MINOR.search(text))
-        past = bool(_PAST.search(text))
-        recent = bool(re.search(_RECENT, text, re.I))
+        recent = bool(_RECENT.search(text))
+        asking_now = bool(_WHAT_NOW.search(text))
+        lasting = bool(_PAST.search(text)) and not recent  # something that happened before: a disclosure
         distress = bool(_DISTRESS.search(text))
 
-        # Suicide and self-harm: explicit statements, method seeking, means near me.
-        explicit = _SUICIDE_EXPLICIT.search(text)
+        # The asker: suicide and self-harm, method seeking, means nearby.
+        explicit = bool(_SUICIDE_EXPLICIT.search(text))
         if explicit:
             found.add(CHECK_IN if hyperbole and not distress else CRISIS, "suicide", "suicide_explicit")
-        elif _SLANG.search(text):
-            if not hyperbole:
-                found.add(CRISIS if distress else CHECK_IN, "suicide", "suicide_slang")
+        elif _SLANG.search(text) and not hyperbole and not definitional:
+            found.add(CRISIS if distress else CHECK_IN, "suicide", "suicide_slang")
+        elif _ENDING_VAGUE.search(text) and not hyperbole:  # "I want to end things": a breakup, or not
+            found.add(CRISIS if distress else CHECK_IN, "suicide", "ending_vague")
+        if _WARNING_SIGNS.search(text):
+            found.add(CRISIS if distress else CHECK_IN, "suicide", "warning_sign")
         if _SELF_HARM.search(text):
-            found.add(CHECK_IN if past and not recent else CRISIS, "suicide", "self_harm")
+            found.add(CHECK_IN if lasting else CRISIS, "suicide", "self_harm")
         if _METHOD.search(text):
             found.add(CRISIS, "suicide", "method_seeking")
         if _MEANS_LOCATION.search(text):
             found.add(CRISIS if (distress or explicit) else CHECK_IN, "suicide", "means_location")
-        if distress and not found.crisis and not found.check_in:
-            found.add(CHECK_IN, "suicide", "distress")
-
-        # Sexual assault: recent or ongoing is a crisis; a past one is a disclosure.
+        # The asker: sexual assault, violence at home, abuse as a child, danger now.
         if _ASSAULT_SELF.search(text):
-            level = CRISIS if (recent or not past) and not _DEFINITIONAL.search(text) else CHECK_IN
-            if past and not recent:
-                level = CHECK_IN
-            found.add(level, "sexual_assault", "assault_self")
-        # Partner and family violence.
+            found.add(CHECK_IN if lasting and not asking_now else CRISIS, "sexual_assault", "assault_self")
+        elif _PRESSURE.search(text):
+            found.add(CHECK_IN, "sexual_assault", "pressure")
         if _VIOLENCE_SELF.search(text):
-            found.add(CHECK_IN if past and not recent else CRISIS, "partner_violence", "violence_self")
-        # A child being abused: the asker, or a child the asker knows.
+            found.add(CHECK_IN if lasting else CRISIS, "partner_violence", "violence_self")
         if _CHILD_ABUSE_SELF.search(text):
-            found.add(CRISIS, "child_abuse", "child_abuse_self")
-        if minor and (found.crisis & {"sexual_assault", "partner_violence"}):
+            if lasting and not minor:  # an adult remembering childhood abuse
+                found.add(CHECK_IN, "sexual_assault", "child_abuse_past")
+            else:
+                found.add(CRISIS, "child_abuse", "child_abuse_self")
+        if minor and found.crisis & {"sexual_assault", "partner_violence"}:
             found.add(CRISIS, "child_abuse", "minor_abused")
+        if _DANGER.search(text):
+            found.add(CRISIS, "immediate_danger", "immediate_danger")
+
+        # Someone else: supporters get resources for supporters.
         supporter = False
         if _CHILD_ABUSE_OTHER.search(text):
             found.add(CRISIS, "child_abuse", "child_abuse_other")
             supporter = True
-        if _DANGER.search(text):
-            found.add(CRISIS, "immediate_danger", "immediate_danger")
-
-        # Someone writing about another person: supporters get resources for supporters.
-        if not found.crisis - {"child_abuse"} and not found.reasons[:1] == ["suicide_explicit"]:
-            other = [(c, p) for c, p in (("suicide", _SUPPORTER_SUICIDE), ("sexual_assault", _SUPPORTER_ASSAULT),
-                                         ("partner_violence", _SUPPORTER_VIOLENCE)) if p.search(text)]
-            if other and not (_ASSAULT_SELF.search(text) or _VIOLENCE_SELF.search(text) or explicit):
-                supporter = True
-                urgent = bool(_URGENT_OTHER.search(text)) and not past
-                for category, _ in other:
+        if supporter or not (found.crisis or found.check_in):
+            urgent = bool(_URGENT_OTHER.search(text) or recent) and not lasting
+            for category, pattern in (("suicide", _SUPPORTER_SUICIDE), ("sexual_assault", _SUPPORTER_ASSAULT),
+                                      ("partner_violence", _SUPPORTER_VIOLENCE)):
+                if pattern.search(text):
+                    supporter = True
                     found.add(CRISIS if urgent else CHECK_IN, category, f"supporter_{category}")
 
-        if not found.crisis and not found.check_in and self.semantic is not None and not hyperbole:
+        if distress and not hyperbole and not (found.crisis or found.check_in):
+            found.add(CHECK_IN, "suicide", "distress")
+        if not (found.crisis or found.check_in) and self.semantic is not None and not hyperbole:
             category = self.semantic.check(text, query_vector)
             if category:
                 found.add(CHECK_IN, category, "semantic")

@@ -1,0 +1,1 @@
+"""Measurements: crisis detection on a labelled set (retrieval evaluation builds on this)."""
