@@ -10,7 +10,9 @@ TORCH ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 QUESTION ?= in what ways does intimacy aid growth?
 
-.PHONY: install demo test index clean
+SPEC := tests/spec/node_modules/.package-lock.json
+
+.PHONY: install demo test index clean spec
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +32,17 @@ demo: install
 	$(PY) -m bot index build
 	$(PY) -m bot ask "$(QUESTION)"
 
-test: install
+# The Discord tests validate what the bot sends against Discord's OpenAPI spec (npm discord-api-spec)
+# where node is installed; without node that one check is skipped.
+$(SPEC): tests/spec/package.json tests/spec/package-lock.json
+	npm ci --prefix tests/spec --no-audit --no-fund --loglevel=error
+
+spec:
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(SPEC); \
+	else echo "node not found: the Discord API spec check will be skipped"; fi
+
+test: install spec
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) index/gen-* index/.tmp-* index/CURRENT index/.lock
+	rm -rf $(VENV) index/gen-* index/.tmp-* index/CURRENT index/.lock tests/spec/node_modules

@@ -182,6 +182,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(_settings(args))
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from .discordbot.runner import run
+
+    return run(_settings(args), sync_global=True)
+
+
 # -- parser --------------------------------------------------------------------------------------
 
 
@@ -242,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("sync", parents=[common], help="publish the slash commands globally (a deliberate step)")
+    p.set_defaults(func=cmd_sync)
     return parser
 
 

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from .answer import Answer, quote_from_hit
 from .corpus import Article
 from .embedder import Embedder
 from .errors import BotError, IndexBusy, IndexMissing, QuestionError
 from .indexer import BuildReport, ChunkSettings, Progress, refresh_index
-from .safety import CRISIS, SafetyPolicy
+from .safety import CRISIS, Assessment, SafetyInfo, SafetyPolicy
 from .search import DEFAULT_MIN_SCORE, normalize_question, search
 from .store import IndexStore, LoadedIndex
 from .tags import tag_key
@@ -34,6 +36,25 @@ class TagNotFound(BotError):
         self.suggestions = suggestions
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
         super().__init__(f"No articles are tagged '{name}'.{hint}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A question after the crisis check, before retrieval."""
+
+    text: str
+    vector: np.ndarray
+    assessment: Assessment
+    info: SafetyInfo
+
+    @property
+    def stop(self) -> bool:
+        """A crisis, or an asker who said they are a minor: nothing is quoted."""
+        return self.assessment.level == CRISIS or self.assessment.minor
+
+    @property
+    def shown(self) -> str:
+        return self.text if len(self.text) <= 300 else self.text[:299] + "…"
 
 
 @dataclass(frozen=True)
@@ -113,30 +134,40 @@ class Library:
 
     # -- answering -------------------------------------------------------------------------------
 
-    def ask(self, question: str, *, k: int | None = None, extra: int = 6, tag: str | None = None,
-            locale: str | None = None, allow_age_restricted: bool = False) -> Answer:
-        """Answer one question: crisis check first, then retrieval (unless the check stops it)."""
+    def prepare(self, question: str, *, locale: str | None = None) -> Prepared:
+        """Normalize, embed and run the crisis check: everything before retrieval (milliseconds)."""
         text = normalize_question(question)
         if not text:
             raise QuestionError("Please write a question, for example: in what ways does intimacy aid growth?")
-        index = self.index  # one generation for the whole answer, even if a refresh swaps meanwhile
         vector = self.embedder.encode([text])[0]
         assessment = self.policy.assess(text, vector)
         info = self.policy.info(text, assessment, locale)
-        shown = text if len(text) <= 300 else text[:299] + "…"
-        if assessment.level == CRISIS or assessment.minor:
-            return Answer(shown, (), info)
-        if len(text) > self.max_question_chars:
+        prepared = Prepared(text, vector, assessment, info)
+        if not prepared.stop and len(text) > self.max_question_chars:
             raise QuestionError(f"That question is {len(text):,} characters long; please keep it under "
                                 f"{self.max_question_chars:,}.")
-        key = None
-        if tag:
-            key = self.resolve_tag(tag)
+        return prepared
+
+    def answer(self, prepared: Prepared, *, k: int | None = None, extra: int = 6, tag: str | None = None,
+               allow_age_restricted: bool = False) -> Answer:
+        """Retrieve and quote, unless the crisis check stopped quoting (then only the safety message)."""
+        if prepared.stop:
+            return Answer(prepared.shown, (), prepared.info)
+        index = self.index  # one generation for the whole answer, even if a refresh swaps meanwhile
+        key = self.resolve_tag(tag) if tag else None
         k = k or self.top_k
-        hits = search(index, vector, k=k + extra, tag_key=key, min_score=self.min_score,
+        hits = search(index, prepared.vector, k=k + extra, tag_key=key, min_score=self.min_score,
                       allow_age_restricted=allow_age_restricted)
         quotes = tuple(quote_from_hit(h, index.tag_display) for h in hits)
-        return Answer(shown, quotes[:k], info, quotes[k:])
+        return Answer(prepared.shown, quotes[:k], prepared.info, quotes[k:])
+
+    def ask(self, question: str, *, k: int | None = None, extra: int = 6, tag: str | None = None,
+            locale: str | None = None, allow_age_restricted: bool = False) -> Answer:
+        """Answer one question: crisis check first, then retrieval (unless the check stops it)."""
+        if tag:
+            self.resolve_tag(tag)  # an unknown tag is reported before any work
+        return self.answer(self.prepare(question, locale=locale), k=k, extra=extra, tag=tag,
+                           allow_age_restricted=allow_age_restricted)
 
     # -- tags ------------------------------------------------------------------------------------
 

@@ -88,8 +88,9 @@ class LoadedIndex:
         return int(self.manifest["dimension"])
 
     def tags(self) -> dict[str, tuple[str, int]]:
-        """tag key -> (display form, number of articles)."""
-        return {k: (self._tag_display[k], len(v)) for k, v in sorted(self._tag_articles.items())}
+        """tag key -> (display form, number of articles), most used first."""
+        ordered = sorted(self._tag_articles.items(), key=lambda kv: (-len(kv[1]), self._tag_display[kv[0]]))
+        return {k: (self._tag_display[k], len(v)) for k, v in ordered}
 
     def tag_display(self, key: str) -> str:
         return self._tag_display.get(key, key)

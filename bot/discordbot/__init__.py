@@ -1,0 +1,1 @@
+"""The Discord adapter: client, cogs and rendering over the core library."""

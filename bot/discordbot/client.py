@@ -1,0 +1,207 @@
+"""The Discord client: a thin adapter over the library. Cogs check input, defer, call one core
+function in a worker thread, and render the result. Nothing here blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..core.answer import Answer
+from ..core.library import Library
+from ..settings import Settings
+from . import render
+from .feedback import AnswerCache, FeedbackStore
+from .limits import RateLimiter
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.discordbot.cogs.ask", "bot.discordbot.cogs.tags", "bot.discordbot.cogs.admin")
+NO_MENTIONS = discord.AllowedMentions.none()
+PAGE = 3  # passages per "More passages" page
+
+
+class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:more:(?P<key>[0-9a-f]{8,32}):(?P<page>\d{1,2})"):
+    """Shows the next passages of an answer to whoever clicks (only to them)."""
+
+    def __init__(self, key: str, page: int) -> None:
+        super().__init__(discord.ui.Button(label="More passages", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"lib:more:{key}:{page}"))
+        self.key, self.page = key, page
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(match["key"], int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: LibraryBot = interaction.client  # type: ignore[assignment]
+        answer = bot.answers.get(self.key)
+        if answer is None:
+            await interaction.response.send_message("This answer has expired. Please ask again to see more.",
+                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        start = self.page * PAGE
+        quotes = answer.more[start:start + PAGE]
+        if not quotes:
+            await interaction.response.send_message("There are no more passages for this question.",
+                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        has_more = len(answer.more) > start + PAGE
+        view = answer_view(self.key, self.page + 1 if has_more else None, feedback=False)
+        await interaction.response.send_message(
+            embeds=render.answer_embeds(quotes, answer.safety, first_number=len(answer.quotes) + start + 1),
+            view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:fb:(?P<key>[0-9a-f]{8,32}):(?P<vote>up|down)"):
+    """Helpful / Not helpful: stored without user ids (and without the question unless opted in)."""
+
+    def __init__(self, key: str, vote: str) -> None:
+        label = "Helpful" if vote == "up" else "Not helpful"
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
+                                           custom_id=f"lib:fb:{key}:{vote}"))
+        self.key, self.vote = key, vote
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(match["key"], match["vote"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: LibraryBot = interaction.client  # type: ignore[assignment]
+        voter = (self.key, interaction.user.id)
+        if voter in bot.voted:
+            await interaction.response.send_message("You've already rated this answer. Thank you!",
+                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        bot.voted.add(voter)
+        answer = bot.answers.get(self.key)
+        await asyncio.to_thread(bot.feedback.record, self.key, self.vote == "up", answer)
+        log.info("feedback helpful=%s", self.vote == "up")
+        await interaction.response.send_message("Thanks for the feedback.", ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+
+class TagsPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:tags:(?P<page>\d{1,4}):(?P<dir>prev|next)"):
+    def __init__(self, page: int, direction: str, disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(label="Previous" if direction == "prev" else "Next",
+                                           style=discord.ButtonStyle.secondary, disabled=disabled,
+                                           custom_id=f"lib:tags:{page}:{direction}"))
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(int(match["page"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: LibraryBot = interaction.client  # type: ignore[assignment]
+        embed, pages = render.tags_page(bot.library.tags(), self.page)
+        await interaction.response.edit_message(embed=embed, view=pager_view(TagsPageButton, (), self.page, pages),
+                                                allowed_mentions=NO_MENTIONS)
+
+
+class TagPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:tag:(?P<key>\w{1,80}):(?P<page>\d{1,4}):(?P<dir>prev|next)"):
+    def __init__(self, key: str, page: int, direction: str, disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(label="Previous" if direction == "prev" else "Next",
+                                           style=discord.ButtonStyle.secondary, disabled=disabled,
+                                           custom_id=f"lib:tag:{key}:{page}:{direction}"))
+        self.key, self.page = key, page
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(match["key"], int(match["page"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: LibraryBot = interaction.client  # type: ignore[assignment]
+        embeds, pages = await bot.tag_page(self.key, self.page)
+        await interaction.response.edit_message(embeds=embeds, view=pager_view(TagPageButton, (self.key,), self.page, pages),
+                                                allowed_mentions=NO_MENTIONS)
+
+
+def answer_view(key: str, more_page: int | None, *, feedback: bool = True) -> discord.ui.View | None:
+    view = discord.ui.View(timeout=None)
+    if more_page is not None:
+        view.add_item(MoreButton(key, more_page))
+    if feedback:
+        view.add_item(FeedbackButton(key, "up"))
+        view.add_item(FeedbackButton(key, "down"))
+    return view if view.children else None
+
+
+def pager_view(button, args: tuple, page: int, pages: int) -> discord.ui.View | None:
+    if pages <= 1:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(button(*args, max(page - 1, 0), "prev", disabled=page <= 0))
+    view.add_item(button(*args, min(page + 1, pages - 1), "next", disabled=page >= pages - 1))
+    return view
+
+
+class LibraryBot(commands.AutoShardedBot):
+    """discord.py's own sharding; one library and model shared by every shard."""
+
+    def __init__(self, settings: Settings, library: Library, *, feedback: FeedbackStore | None = None,
+                 limiter: RateLimiter | None = None, **options) -> None:
+        intents = discord.Intents.default()  # guilds, guild and DM messages; no privileged intent
+        intents.message_content = bool(settings.answer_channels)  # only for the opt-in answer channels
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
+                         allowed_mentions=NO_MENTIONS, **options)
+        self.settings = settings
+        self.library = library
+        self.feedback = feedback or FeedbackStore(settings.feedback_file, keep_question=settings.feedback_keep_question)
+        self.limiter = limiter or RateLimiter(settings.cooldown_seconds, settings.cooldown_per_channel)
+        self.answers = AnswerCache()
+        self.voted: set[tuple[str, int]] = set()
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(MoreButton, FeedbackButton, TagsPageButton, TagPageButton)
+        self.tree.on_error = self.on_app_command_error
+        if self.settings.dev_guild:  # instant sync to one guild while developing; global sync is deliberate
+            guild = discord.Object(id=self.settings.dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to the development guild", len(synced))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No text commands: mentions and replies are questions (see the ask cog)."""
+
+    async def on_ready(self) -> None:
+        log.info("ready: %d guilds, %d shards, %d passages", len(self.guilds), self.shard_count or 1,
+                 self.library.index.size)
+
+    def remember(self, answer: Answer) -> str:
+        key = secrets.token_hex(6)
+        self.answers.put(key, answer)
+        return key
+
+    async def tag_page(self, key: str, page: int) -> tuple[list[discord.Embed], int]:
+        def work():
+            display, articles = self.library.articles_with_tag(key)
+            return display, [(a, self.library.opening_passage(a)) for a in articles]
+
+        display, rows = await asyncio.to_thread(work)
+        return render.tag_embeds(display, rows, page)
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You can't use this command here."
+        else:
+            log.exception("command %s failed", interaction.command.name if interaction.command else "?",
+                          exc_info=error)
+            message = "Something went wrong on my side and nothing was changed. Please try again in a moment."
+        await send_private(interaction, message)
+
+
+async def send_private(interaction: discord.Interaction, content: str, **kwargs) -> None:
+    """An ephemeral reply, whether or not the interaction was already answered or deferred."""
+    content = render.cut(content, render.CONTENT_MAX)
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)

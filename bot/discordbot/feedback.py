@@ -1,0 +1,51 @@
+"""Helpful / Not helpful votes, appended to a JSON-lines file. No user ids; no question unless opted in."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from ..core.answer import Answer
+
+
+class AnswerCache:
+    """Recent answers by key, for the 'More passages' and feedback buttons (bounded, in memory)."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: str, answer: Answer) -> None:
+        with self._lock:
+            self._items[key] = answer
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get(self, key: str) -> Answer | None:
+        with self._lock:
+            return self._items.get(key)
+
+
+class FeedbackStore:
+    def __init__(self, path: Path, *, keep_question: bool = False) -> None:
+        self.path = Path(path)
+        self.keep_question = keep_question
+        self._lock = threading.Lock()
+
+    def record(self, key: str, helpful: bool, answer: Answer | None) -> dict:
+        entry: dict = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "answer": key, "helpful": helpful}
+        if answer is not None:
+            entry["passages"] = [q.passage for q in answer.quotes]
+            entry["scores"] = [round(q.score, 4) for q in answer.quotes]
+            if self.keep_question:
+                entry["question"] = answer.question
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        return entry

@@ -1,0 +1,148 @@
+"""Turn answers, tags and reports into Discord messages that always fit Discord's limits.
+
+Limits (Discord API docs): content 2,000 characters; embed title 256, description 4,096, field
+name 256, field value 1,024, footer 2,048, 25 fields, 6,000 characters across all embeds of a
+message, 10 embeds. Long text is cut at a word boundary with an ellipsis.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import discord
+
+from ..core.answer import NO_ANSWER, Answer, Quote
+from ..core.indexer import BuildReport
+from ..core.library import TagInfo
+from ..core.safety import UNREVIEWED_LABEL, SafetyInfo
+
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBEDS_TOTAL_MAX = 6000
+EMBEDS_MAX = 10
+QUOTE_MAX = 900  # a quote longer than this is cut: chat is not the place for whole articles
+
+COLOUR_QUOTE = discord.Colour(0x5B7DB1)
+COLOUR_SAFETY = discord.Colour(0x6AA37A)
+COLOUR_NONE = discord.Colour(0x9AA0A6)
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut at a word boundary with an ellipsis if it is longer."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    if space >= limit // 2:  # a boundary near the end; a single giant word is cut where it must be
+        head = head[:space]
+    return head.rstrip() + "…"
+
+
+def _is_link(url: str | None) -> bool:
+    return bool(url) and url.startswith(("https://", "http://")) and len(url) <= 2000 and " " not in url
+
+
+def quote_embed(number: int, q: Quote) -> discord.Embed:
+    embed = discord.Embed(
+        title=cut(f"{number}. {q.title}", TITLE_MAX),
+        url=q.url if _is_link(q.url) else None,
+        description=">>> " + cut(q.text, QUOTE_MAX),
+        colour=COLOUR_QUOTE,
+    )
+    if q.tags:
+        embed.add_field(name="Tags", value=cut(", ".join(q.tags), FIELD_VALUE_MAX), inline=True)
+    embed.add_field(name="Relevance", value=f"{q.score:.2f}", inline=True)
+    if q.claim_note:
+        embed.add_field(name="Note", value=cut(q.claim_note, FIELD_VALUE_MAX), inline=False)
+    source = q.site or q.article
+    embed.set_footer(text=cut(f"{source} · {UNREVIEWED_LABEL}", FOOTER_MAX))
+    return embed
+
+
+def safety_embed(info: SafetyInfo, *, answered: bool) -> discord.Embed:
+    parts = []
+    if info.check_in:
+        parts.append(f"**{info.check_in}**")
+    if info.growth_note and answered:
+        parts.append(info.growth_note)
+    parts.append(info.note)
+    return discord.Embed(title="Safety and consent", description=cut("\n\n".join(parts), DESCRIPTION_MAX),
+                         colour=COLOUR_SAFETY)
+
+
+def _fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
+    """Shrink the longest quote until all embeds together fit in 6,000 characters."""
+    embeds = embeds[:EMBEDS_MAX]
+    while sum(len(e) for e in embeds) > EMBEDS_TOTAL_MAX:
+        longest = max(embeds[:-1] or embeds, key=lambda e: len(e.description or ""))
+        desc = longest.description or ""
+        over = sum(len(e) for e in embeds) - EMBEDS_TOTAL_MAX
+        new_len = max(40, len(desc) - over - 1)
+        if new_len >= len(desc):
+            embeds.pop(-2 if len(embeds) > 1 else -1)
+            continue
+        longest.description = cut(desc, new_len)
+    return embeds
+
+
+def answer_embeds(quotes: Sequence[Quote], info: SafetyInfo, *, first_number: int = 1) -> list[discord.Embed]:
+    """The quotes, each with attribution, then the safety and consent note; or the no-answer message."""
+    if not quotes:
+        none = discord.Embed(description=NO_ANSWER.replace("the tags list", "`/tags`"), colour=COLOUR_NONE)
+        return _fit([none, safety_embed(info, answered=False)])
+    embeds = [quote_embed(first_number + i, q) for i, q in enumerate(quotes[: EMBEDS_MAX - 1])]
+    return _fit([*embeds, safety_embed(info, answered=True)])
+
+
+def question_header(question: str) -> str:
+    return cut(f"**Q:** {discord.utils.escape_markdown(question)}", 400)
+
+
+def safety_message(answer: Answer) -> str:
+    """The crisis card or the message for a minor, as plain content."""
+    return cut(answer.safety.message or "", CONTENT_MAX)
+
+
+def tags_page(tags: Sequence[TagInfo], page: int, per_page: int = 20) -> tuple[discord.Embed, int]:
+    """One page of the tag list and the number of pages."""
+    pages = max(1, -(-len(tags) // per_page))
+    page = min(max(page, 0), pages - 1)
+    chunk = tags[page * per_page:(page + 1) * per_page]
+    lines = [f"**{cut(t.display, 80)}** · {t.articles} article{'s' if t.articles != 1 else ''}" for t in chunk]
+    embed = discord.Embed(title="Tags in the library", colour=COLOUR_QUOTE,
+                          description=cut("\n".join(lines) or "No tags yet.", DESCRIPTION_MAX))
+    embed.set_footer(text=f"Page {page + 1} of {pages} · /tag name:<tag> shows its articles")
+    return embed, pages
+
+
+def tag_embeds(display: str, articles: Sequence[tuple[object, str]], page: int, per_page: int = 5) -> tuple[list[discord.Embed], int]:
+    """Articles with a tag and their opening passage, paged."""
+    pages = max(1, -(-len(articles) // per_page))
+    page = min(max(page, 0), pages - 1)
+    head = discord.Embed(title=cut(f"Articles tagged '{display}'", TITLE_MAX), colour=COLOUR_QUOTE,
+                         description=f"{len(articles)} article{'s' if len(articles) != 1 else ''} · page {page + 1} of {pages}")
+    embeds = [head]
+    for article, opening in articles[page * per_page:(page + 1) * per_page]:
+        e = discord.Embed(title=cut(article.title, TITLE_MAX), url=article.url if _is_link(article.url) else None,
+                          description=">>> " + cut(opening, 400) if opening else None, colour=COLOUR_QUOTE)
+        e.set_footer(text=cut(f"{article.site or article.path} · {UNREVIEWED_LABEL}", FOOTER_MAX))
+        embeds.append(e)
+    return _fit(embeds), pages
+
+
+def report_text(report: BuildReport, *, limit: int = CONTENT_MAX) -> str:
+    lines = report.lines()
+    skipped = [line for line in lines if line.startswith("Skipped")]
+    main = [line for line in lines if not line.startswith("Skipped")]
+    text = "**Index refreshed.**\n" + "\n".join(main)
+    if skipped:
+        shown = skipped[:10]
+        text += f"\n\n**{len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped:**\n" + "\n".join(
+            f"• {discord.utils.escape_markdown(line.removeprefix('Skipped '))}" for line in shown)
+        if len(skipped) > len(shown):
+            text += f"\n… and {len(skipped) - len(shown)} more (see the bot's log)."
+    return cut(text, limit)
