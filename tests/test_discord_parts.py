@@ -1,0 +1,115 @@
+"""The Discord layer's plain parts: start-up errors, rate limits, and the renderer under any input."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from bot.core.answer import Quote
+from bot.core.safety import SafetyInfo
+from bot.discordbot import render, runner
+from bot.discordbot.limits import RateLimiter
+from bot.settings import Settings
+
+from conftest import make_test_library
+
+
+def test_missing_token_is_one_clear_line_and_a_config_exit(capsys):
+    assert runner.run(Settings(token=None)) == 78
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: DISCORD_TOKEN is not set")
+
+
+def test_rejected_token_is_one_clear_line_and_never_echoed(monkeypatch, tmp_path, corpus_dir, fake_embedder, capsys,
+                                                          caplog):
+    """discord.py logs in against a stand-in that answers 401, as Discord does for a bad token."""
+    from aiohttp import web
+
+    secret = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.this-is-not-a-real-token-at-all-000"
+
+    async def unauthorized(request):
+        return web.Response(status=401, body=b'{"message": "401: Unauthorized", "code": 0}',
+                            headers={"Content-Type": "application/json"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{p:.*}", unauthorized)
+    server = {}
+
+    def start_server():
+        loop = asyncio.new_event_loop()
+        runner_ = web.AppRunner(app)
+        loop.run_until_complete(runner_.setup())
+        site = web.TCPSite(runner_, "127.0.0.1", 0)
+        loop.run_until_complete(site.start())
+        server["port"] = site._server.sockets[0].getsockname()[1]
+        server["loop"], server["runner"] = loop, runner_
+        import threading
+
+        threading.Thread(target=loop.run_forever, daemon=True).start()
+
+    start_server()
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{server['port']}/api/v10")
+    library = make_test_library(corpus_dir, tmp_path / "index", fake_embedder)
+    monkeypatch.setattr(runner, "make_library", lambda settings: library)
+    caplog.set_level(logging.DEBUG)
+    try:
+        code = runner.run(Settings(token=secret, corpus_dir=corpus_dir, index_dir=tmp_path / "index"))
+    finally:
+        server["loop"].call_soon_threadsafe(server["loop"].stop)
+    assert code == 78
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {runner.BAD_TOKEN}"]
+    assert secret not in caplog.text and secret not in "\n".join(err)
+
+
+def test_settings_never_show_the_token():
+    s = Settings(token="secret-token-value")
+    assert "secret-token-value" not in repr(s)
+
+
+def test_rate_limiter_per_user_and_per_channel():
+    now = [1000.0]
+    limiter = RateLimiter(user_cooldown=10, channel_per_minute=3, clock=lambda: now[0])
+    assert limiter.user_wait(1) == 0 and limiter.channel_wait(9) == 0
+    limiter.hit(1, 9)
+    assert limiter.user_wait(1) == pytest.approx(10) and limiter.user_wait(2) == 0
+    now[0] += 4
+    assert limiter.user_wait(1) == pytest.approx(6)
+    limiter.hit(2, 9)
+    limiter.hit(3, 9)
+    assert limiter.channel_wait(9) == pytest.approx(56) and limiter.channel_wait(8) == 0
+    now[0] += 57
+    assert limiter.channel_wait(9) == 0 and limiter.user_wait(1) == 0
+
+
+def test_cut_never_splits_a_word_when_it_can_avoid_it():
+    assert render.cut("short", 10) == "short"
+    assert render.cut("one two three four", 12) == "one two…"
+    assert render.cut("x" * 50, 10) == "x" * 9 + "…"  # a single giant word has to be cut
+    assert len(render.cut("word " * 1000, 1024)) <= 1024
+
+
+text = st.text(min_size=0, max_size=6000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(text, min_size=0, max_size=12), title=text, tags=st.lists(st.text(max_size=300), max_size=80),
+       url=st.one_of(st.none(), text), note=st.one_of(st.none(), text), check_in=st.one_of(st.none(), text))
+def test_answers_always_fit_discord_limits(texts, title, tags, url, note, check_in):
+    quotes = [Quote(text=t or "x", title=title or "t", article="a.md", passage=str(i), score=0.5, tags=tuple(tags),
+                    site=title, url=url, claim_note=note) for i, t in enumerate(texts)]
+    info = SafetyInfo(check_in=check_in, growth_note=note)
+    embeds = render.answer_embeds(quotes, info)
+    assert 1 <= len(embeds) <= render.EMBEDS_MAX
+    assert sum(len(e) for e in embeds) <= render.EMBEDS_TOTAL_MAX
+    for e in embeds:
+        d = e.to_dict()
+        assert len(d.get("title", "")) <= 256 and len(d.get("description", "")) <= 4096
+        assert all(len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in d.get("fields", []))
+        assert len(d.get("footer", {}).get("text", "")) <= 2048
+        assert "url" not in d or d["url"].startswith(("http://", "https://"))
+    assert len(render.question_header(title)) <= 2000
