@@ -398,3 +398,18 @@ async def test_default_intents_are_not_privileged(start_bot):
     env = await start_bot()
     assert not env.bot.intents.message_content and not env.bot.intents.members and not env.bot.intents.presences
     assert env.bot.shard_count == 1
+
+
+async def test_logs_keep_no_question_text_or_user_ids_by_default(start_bot, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="bot")
+    env = await start_bot()
+    question = "what helps a quiet zebra feel close to a partner"
+    await env.fake.response_to(await env.fake.slash("ask", {"question": question}))
+    await env.fake.response_to(await env.fake.slash("ask", {"question": "I want to kill myself"}, user=BOB))
+    await env.fake.reply_to_message(await env.fake.message(f"<@{APP_ID}> zebra closeness", mentions=[BOT_USER]))
+    text = caplog.text
+    assert "level=none" in text and "level=crisis category=suicide" in text  # categories and timings are kept
+    assert "zebra" not in text and "kill myself" not in text
+    assert ALICE["id"] not in text and BOB["id"] not in text
