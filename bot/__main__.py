@@ -176,6 +176,18 @@ def cmd_eval_safety(args: argparse.Namespace) -> int:
     return eval_main(args)
 
 
+def cmd_eval_retrieval(args: argparse.Namespace) -> int:
+    from .evaluation.retrieval import main as eval_main
+
+    return eval_main(args)
+
+
+def cmd_eval_answerability(args: argparse.Namespace) -> int:
+    from .evaluation.answerability import main as eval_main
+
+    return eval_main(args)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .discordbot.runner import run
 
@@ -245,6 +257,31 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--no-semantic", action="store_true", help="patterns only, without the model layer")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_safety)
+
+    e = esub.add_parser("retrieval", parents=[common], help="Recall@k, MRR@10, nDCG@10 on a BEIR-layout dataset")
+    e.add_argument("--dataset", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels.tsv")
+    e.add_argument("--config", default="dense,bm25,rrf,hybrid:0.3",
+                   help="comma-separated: dense, bm25, rrf, hybrid:ALPHA (default: %(default)s)")
+    e.add_argument("--split", help="query splits to report, ';' between reports, ',' joins splits (e.g. 'train,val;test')")
+    e.add_argument("--min-grade", type=int, default=1, help="qrels score counted as relevant (MedQuAD: 3)")
+    e.add_argument("--query-field", default="text", help="the queries.jsonl field to ask (default: text)")
+    e.add_argument("--limit", type=int, help="only the first N queries")
+    e.add_argument("--max-tokens", type=int, default=256, help="passage length limit in tokens (default: %(default)s)")
+    e.add_argument("--no-title", action="store_true", help="embed passages without their article's title")
+    e.add_argument("--work", default="index/eval", help="where dataset indexes are cached (default: %(default)s)")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval_retrieval)
+
+    e = esub.add_parser("answerability", parents=[common], help="calibrate the relevance threshold: quote or stay silent")
+    e.add_argument("--dataset", required=True, metavar="DIR", help="questions that the library answers (BEIR layout)")
+    e.add_argument("--split", help="its query splits to use (e.g. train,val)")
+    e.add_argument("--unanswerable", required=True, metavar="DIR", help="another dataset whose questions it cannot answer")
+    e.add_argument("--seed-questions", default="tests/data/seed_questions.yaml",
+                   help="answerable and off-topic questions about corpus/ (default: %(default)s)")
+    e.add_argument("--min-precision", type=float, default=0.95, help="answering precision to keep (default: %(default)s)")
+    e.add_argument("--work", default="index/eval", help="where dataset indexes are cached (default: %(default)s)")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval_answerability)
 
     p = sub.add_parser("run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")
     p.set_defaults(func=cmd_run)

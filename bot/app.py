@@ -23,6 +23,6 @@ def make_library(settings: Settings, embedder: Embedder | None = None) -> Librar
     """The library; the model loads on first use unless an embedder is given (tests, benchmarks)."""
     library = Library(settings.corpus_dir, settings.index_dir,
                       embedder if embedder is not None else (lambda: load_embedder(settings.model)),
-                      min_score=settings.min_score, top_k=settings.top_k)
+                      min_score=settings.min_score, top_k=settings.top_k, fusion_alpha=settings.fusion_alpha)
     library.policy = make_policy(settings, lambda: library.embedder)
     return library

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .core.errors import BotError
-from .core.search import DEFAULT_MIN_SCORE
+from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE
 
 
 class SettingsError(BotError):
@@ -73,6 +73,7 @@ class Settings:
     index_dir: Path = Path("index")
     model: str = "all-MiniLM-L6-v2"
     min_score: float = DEFAULT_MIN_SCORE
+    fusion_alpha: float = DEFAULT_FUSION_ALPHA
     top_k: int = 3
     locale: str = "en-US"
     resources_file: Path | None = None
@@ -111,6 +112,7 @@ class Settings:
             index_dir=Path(env.get("BOT_INDEX_DIR", "").strip() or "index"),
             model=env.get("BOT_MODEL", "").strip() or "all-MiniLM-L6-v2",
             min_score=_float(env, "BOT_MIN_SCORE", DEFAULT_MIN_SCORE, -1.0, 1.0),
+            fusion_alpha=_float(env, "BOT_FUSION_ALPHA", DEFAULT_FUSION_ALPHA, 0.0, 1.0),
             top_k=_int(env, "BOT_TOP_K", 3, 1, 10),
             locale=env.get("BOT_LOCALE", "").strip() or "en-US",
             resources_file=Path(resources) if resources else None,

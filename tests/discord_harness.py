@@ -148,7 +148,12 @@ class FakeDiscord:
             if path.startswith(prefix) and left > 0:
                 self.rate_limit_next[prefix] = left - 1
                 self.calls.append(Call(req.method, path, body, dict(req.query) | {"rate_limited": "1"}))
-                return _json({"message": "You are being rate limited.", "retry_after": 0.05, "global": False}, 429)
+                # As Discord sends it; discord.py treats a 429 without "Via" as a Cloudflare ban.
+                response = _json({"message": "You are being rate limited.", "retry_after": 0.05, "global": False}, 429)
+                response.headers.update({"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Limit": "5",
+                                         "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "0.05",
+                                         "X-RateLimit-Bucket": "fake-bucket", "X-RateLimit-Scope": "user"})
+                return response
         self.calls.append(Call(req.method, path, body, dict(req.query)))
         ws_url = self.url.replace("http", "ws") + "/gw"
         if path == "/users/@me":
@@ -269,10 +274,11 @@ class FakeDiscord:
     # -- waiting and reading ---------------------------------------------------------------------
 
     async def wait_for(self, predicate, timeout: float = 10.0) -> Call:
+        """The first accepted request matching ``predicate`` (requests answered with 429 do not count)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             for call in self.calls:
-                if predicate(call):
+                if "rate_limited" not in call.query and predicate(call):
                     return call
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"no matching request in {len(self.calls)} calls: "

@@ -413,3 +413,32 @@ async def test_logs_keep_no_question_text_or_user_ids_by_default(start_bot, capl
     assert "level=none" in text and "level=crisis category=suicide" in text  # categories and timings are kept
     assert "zebra" not in text and "kill myself" not in text
     assert ALICE["id"] not in text and BOB["id"] not in text
+
+
+async def test_rate_limited_sends_are_retried_not_lost(start_bot):
+    env = await start_bot()
+    env.fake.rate_limit_next[f"/webhooks/{APP_ID}/"] = 2  # Discord answers 429 twice, then accepts
+    iid = await env.fake.slash("ask", {"question": "in what ways does intimacy aid growth?"})
+    reply = await env.fake.response_to(iid)
+    assert reply.body["embeds"]
+    limited = [c for c in env.fake.calls if c.query.get("rate_limited")]
+    assert len(limited) == 2
+    env.fake.rate_limit_next[f"/channels/{CHANNEL_ID}/messages"] = 1
+    mid = await env.fake.message(f"<@{APP_ID}> healing patience", mentions=[BOT_USER])
+    assert (await env.fake.reply_to_message(mid)).body["embeds"]
+
+
+async def test_the_gateway_dropping_mid_answer_still_delivers_the_answer(start_bot):
+    env = await start_bot()
+    first_ws = env.fake.ws
+    iid = await env.fake.slash("ask", {"question": "in what ways does intimacy aid growth?"})
+    await first_ws.close(code=4000, message=b"dropped")  # Discord closes with a resumable code
+    reply = await env.fake.response_to(iid)
+    assert reply.body["embeds"]
+    for _ in range(300):  # discord.py reconnects and resumes on its own
+        if env.fake.ws is not first_ws and not env.fake.ws.closed:
+            break
+        await asyncio.sleep(0.02)
+    assert env.fake.ws is not first_ws
+    later = await env.fake.response_to(await env.fake.slash("ask", {"question": "healing patience"}, user=BOB))
+    assert later.body["embeds"]

@@ -141,7 +141,7 @@ def chunk_article(article: Article, count: TokenCounter, max_tokens: int, min_to
 
 
 def chunk_articles(articles: Iterable[Article], count: TokenCounter, model_max_tokens: int,
-                   max_tokens: int = 200, min_tokens: int = 40) -> list[Passage]:
+                   max_tokens: int = 256, min_tokens: int = 40) -> list[Passage]:
     """Passages of all articles. The title shares the model's window, so it shrinks the budget."""
     out: list[Passage] = []
     for article in articles:

@@ -17,6 +17,7 @@ from .chunker import chunk_articles
 from .corpus import CorpusScan, Skipped, scan_corpus
 from .embedder import Embedder
 from .errors import IndexError_
+from .lexical import LexicalIndex
 from .store import FORMAT_VERSION, IndexStore, LoadedIndex
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,9 @@ Progress = Callable[[int, int], None]  # (passages embedded so far, passages to 
 
 @dataclass(frozen=True)
 class ChunkSettings:
-    max_tokens: int = 200
+    max_tokens: int = 256  # the model's whole window (less the title): best on CounselChat train+val
     min_tokens: int = 40
+    title_context: bool = True  # embed each passage with its article's title
 
 
 @dataclass
@@ -124,7 +126,8 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         report = BuildReport(skipped=list(scan.skipped), articles_total=len(scan.articles))
         prev, reason = _previous(store, embedder)
         report.full_rebuild_reason = reason
-        settings = {"max_tokens": chunking.max_tokens, "min_tokens": chunking.min_tokens, "title_context": True}
+        settings = {"max_tokens": chunking.max_tokens, "min_tokens": chunking.min_tokens,
+                    "title_context": chunking.title_context}
         fingerprint = scan.fingerprint()
 
         old_hashes = {a.path: a.content_hash for a in prev.articles.values()} if prev else {}
@@ -134,14 +137,15 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         report.articles_changed = sorted(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
 
         if (prev is not None and prev.manifest.get("corpus_fingerprint") == fingerprint
-                and prev.manifest.get("chunking") == settings):
+                and prev.manifest.get("chunking") == settings and prev.lexical is not None):
             report.passages_total = report.passages_reused = prev.size
             report.seconds = time.perf_counter() - started
             return report
 
         passages = chunk_articles(scan.articles, embedder.count_tokens, embedder.max_tokens,
                                   chunking.max_tokens, chunking.min_tokens)
-        hashes = [_embed_hash(p.embed_text) for p in passages]
+        texts = [p.embed_text if chunking.title_context else p.text for p in passages]
+        hashes = [_embed_hash(t) for t in texts]
         reuse: dict[str, int] = {}
         if prev is not None:
             for row, h in enumerate(prev.embed_hashes):
@@ -156,7 +160,7 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         step = max(batch_size, 256)
         for lo in range(0, len(todo), step):
             batch = todo[lo:lo + step]
-            vectors[batch] = embedder.encode([passages[i].embed_text for i in batch], batch_size=batch_size)
+            vectors[batch] = embedder.encode([texts[i] for i in batch], batch_size=batch_size)
             if progress:
                 progress(min(lo + step, len(todo)), len(todo))
         report.passages_total = len(passages)
@@ -174,10 +178,12 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
             "articles": len(scan.articles),
             "corpus_fingerprint": fingerprint,
             "chunking": settings,
+            "lexical": True,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "versions": _versions(),
         }
-        store.publish(manifest, vectors, passages, hashes, scan.articles)
+        lexical = LexicalIndex.build(texts)
+        store.publish(manifest, vectors, passages, hashes, scan.articles, lexical)
         report.published = True
         report.seconds = time.perf_counter() - started
         return report

@@ -22,7 +22,7 @@ from .embedder import Embedder
 from .errors import BotError, IndexBusy, IndexMissing, QuestionError
 from .indexer import BuildReport, ChunkSettings, Progress, refresh_index
 from .safety import CRISIS, Assessment, SafetyInfo, SafetyPolicy
-from .search import DEFAULT_MIN_SCORE, normalize_question, search
+from .search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, normalize_question, search
 from .store import IndexStore, LoadedIndex
 from .tags import tag_key
 
@@ -67,7 +67,8 @@ class TagInfo:
 class Library:
     def __init__(self, corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder | Callable[[], Embedder],
                  policy: SafetyPolicy | None = None, *, min_score: float = DEFAULT_MIN_SCORE, top_k: int = 3,
-                 chunking: ChunkSettings = ChunkSettings(), max_question_chars: int = MAX_QUESTION_CHARS) -> None:
+                 chunking: ChunkSettings = ChunkSettings(), max_question_chars: int = MAX_QUESTION_CHARS,
+                 fusion_alpha: float = DEFAULT_FUSION_ALPHA) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.store = IndexStore(index_dir)
         # An embedder, or a function that loads one on first use (listing tags needs no model).
@@ -79,6 +80,7 @@ class Library:
         self.top_k = top_k
         self.chunking = chunking
         self.max_question_chars = max_question_chars
+        self.fusion_alpha = fusion_alpha
         self._live: LoadedIndex | None = None
         self._refresh_lock = threading.Lock()
 
@@ -157,7 +159,7 @@ class Library:
         key = self.resolve_tag(tag) if tag else None
         k = k or self.top_k
         hits = search(index, prepared.vector, k=k + extra, tag_key=key, min_score=self.min_score,
-                      allow_age_restricted=allow_age_restricted)
+                      allow_age_restricted=allow_age_restricted, query_text=prepared.text, alpha=self.fusion_alpha)
         quotes = tuple(quote_from_hit(h, index.tag_display) for h in hits)
         return Answer(prepared.shown, quotes[:k], prepared.info, quotes[k:])
 

@@ -14,6 +14,8 @@ from .store import LoadedIndex
 
 DEFAULT_MIN_SCORE = 0.30
 DUPLICATE_COSINE = 0.95
+# BM25's share in ranking, chosen on CounselChat's train and val questions (README, Evaluation).
+DEFAULT_FUSION_ALPHA = 0.075
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -45,18 +47,47 @@ def _allowed_rows(index: LoadedIndex, tag_key: str | None, allow_age_restricted:
     return rows
 
 
+def rank(index: LoadedIndex, query: np.ndarray, *, k: int, query_text: str | None = None, alpha: float = 0.0,
+         rows: np.ndarray | None = None, depth: int = 50) -> list[tuple[int, float, float]]:
+    """Candidates best first as (row, fused score, cosine).
+
+    ``alpha`` = 0 is dense only. Otherwise dense and BM25 candidates are pooled and ranked by
+    (1 - alpha) * cosine + alpha * BM25 / (the query's best BM25 score): the cosine keeps its
+    meaning, BM25 lifts passages that share the question's rare words.
+    """
+    n = max(k, depth)
+    dense = index.search(query, n, rows)
+    if alpha <= 0 or not query_text or index.lexical is None:
+        return [(row, cos, cos) for row, cos in dense[:k]]
+    lexical = index.lexical.search(query_text, n, rows)
+    cosines = dict(dense)
+    for row, _ in lexical:
+        if row not in cosines:
+            cosines[row] = float(index.vector(row) @ query)
+    best = max((b for _, b in lexical), default=0.0) or 1.0
+    bm25 = {row: b / best for row, b in lexical}
+    fused = [(row, (1 - alpha) * cos + alpha * bm25.get(row, 0.0), cos) for row, cos in cosines.items()]
+    fused.sort(key=lambda t: -t[1])
+    return fused[:k]
+
+
 def search(index: LoadedIndex, query: np.ndarray, *, k: int = 3, tag_key: str | None = None,
            min_score: float = DEFAULT_MIN_SCORE, allow_age_restricted: bool = False,
-           dedupe_cosine: float = DUPLICATE_COSINE) -> list[Hit]:
-    """The top ``k`` passages scoring at least ``min_score``, near-duplicates removed."""
+           dedupe_cosine: float = DUPLICATE_COSINE, query_text: str | None = None,
+           alpha: float = 0.0) -> list[Hit]:
+    """The top ``k`` passages whose cosine is at least ``min_score``, near-duplicates removed.
+
+    Ranking may fuse BM25 in (``alpha``); the relevance threshold always applies to the cosine,
+    whose scale is calibrated, so lexical overlap alone never makes the bot quote.
+    """
     rows = _allowed_rows(index, tag_key, allow_age_restricted)
-    candidates = index.search(query, k * 4 + 8, rows)
+    candidates = rank(index, query, k=k * 4 + 8, query_text=query_text, alpha=alpha, rows=rows)
     hits: list[Hit] = []
     kept_vectors: list[np.ndarray] = []
     kept_texts: set[str] = set()
-    for row, score in candidates:
-        if score < min_score:
-            break  # candidates come best first
+    for row, _, cosine in candidates:
+        if cosine < min_score:
+            continue
         passage = index.passages[row]
         flat = " ".join(passage.text.split()).casefold()
         if flat in kept_texts:
@@ -64,7 +95,7 @@ def search(index: LoadedIndex, query: np.ndarray, *, k: int = 3, tag_key: str | 
         vec = index.vector(row)
         if any(float(vec @ other) >= dedupe_cosine for other in kept_vectors):
             continue
-        hits.append(Hit(passage, index.articles[passage.article], score, row))
+        hits.append(Hit(passage, index.articles[passage.article], cosine, row))
         kept_vectors.append(vec)
         kept_texts.add(flat)
         if len(hits) == k:

@@ -2,7 +2,7 @@
 
     index/
       CURRENT                 name of the live generation (replaced atomically)
-      gen-<time>-<rand>/      manifest.json, index.faiss, passages.jsonl, articles.json
+      gen-<time>-<rand>/      manifest.json, index.faiss, passages.jsonl, articles.json, lexical/ (BM25)
       .tmp-<rand>/            a build in progress (removed if a build dies)
       .lock                   held while a build writes
 
@@ -30,6 +30,7 @@ import numpy as np
 from .chunker import Passage
 from .corpus import Article
 from .errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
+from .lexical import LexicalIndex
 from .tags import best_display, tag_key
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class LoadedIndex:
     passages: list[Passage]
     articles: dict[str, Article]
     embed_hashes: list[str]
+    lexical: "LexicalIndex | None" = None
     _tag_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _tag_display: dict[str, str] = field(default_factory=dict, repr=False)
     _tag_articles: dict[str, list[str]] = field(default_factory=dict, repr=False)
@@ -227,6 +229,7 @@ class IndexStore:
                     hashes.append(row.pop("embed_hash"))
                     passages.append(Passage(**row))
             index = _faiss().read_index(str(path / "index.faiss"))
+            lexical = LexicalIndex.load(path / "lexical", len(passages)) if manifest.get("lexical") else None
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise IndexCorrupt(f"the index in {path} is damaged ({type(exc).__name__}). {REBUILD_HINT}") from None
         problems = []
@@ -240,7 +243,7 @@ class IndexStore:
             problems.append("passages of unknown articles")
         if problems:
             raise IndexCorrupt(f"the index in {path} is inconsistent ({'; '.join(problems)}). {REBUILD_HINT}")
-        return LoadedIndex(path, manifest, index, passages, articles, hashes)
+        return LoadedIndex(path, manifest, index, passages, articles, hashes, lexical)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -278,7 +281,7 @@ class IndexStore:
             shutil.rmtree(old, ignore_errors=True)
 
     def publish(self, manifest: dict, vectors: np.ndarray, passages: Sequence[Passage],
-                embed_hashes: Sequence[str], articles: Sequence[Article]) -> Path:
+                embed_hashes: Sequence[str], articles: Sequence[Article], lexical: LexicalIndex | None = None) -> Path:
         """Write a new generation and make it live. Call with build_lock held."""
         faiss = _faiss()
         tmp = self.root / f".tmp-{secrets.token_hex(4)}"
@@ -294,6 +297,9 @@ class IndexStore:
                 fh.flush()
                 os.fsync(fh.fileno())
             _write_json(tmp / "articles.json", [_article_row(a) for a in articles])
+            if lexical is not None:
+                (tmp / "lexical").mkdir()
+                lexical.save(tmp / "lexical")
             _write_json(tmp / "manifest.json", manifest)  # last: a generation without one is not valid
             with open(tmp / "index.faiss", "rb") as fh:
                 os.fsync(fh.fileno())

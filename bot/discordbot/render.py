@@ -23,7 +23,7 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBEDS_TOTAL_MAX = 6000
 EMBEDS_MAX = 10
-QUOTE_MAX = 900  # a quote longer than this is cut: chat is not the place for whole articles
+QUOTE_MAX = 1300  # a passage fills the model's 256-token window; longer text (rare) is cut
 
 COLOUR_QUOTE = discord.Colour(0x5B7DB1)
 COLOUR_SAFETY = discord.Colour(0x6AA37A)

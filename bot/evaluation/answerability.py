@@ -1,0 +1,121 @@
+"""When should the bot quote and when stay silent? The relevance threshold, calibrated on data.
+
+Questions that should be answered: dataset questions whose best passage is a relevant one (by
+the qrels), and the project's own answerable questions about the seed article. Questions that
+should not: questions from another dataset (consumer health questions against a library of
+therapists' answers), and off-topic questions against the seed article. For each threshold the
+bot answers when the best passage's cosine reaches it; precision and recall of answering follow.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.search import normalize_question, rank
+from ..core.store import LoadedIndex
+
+
+@dataclass(frozen=True)
+class Sample:
+    source: str
+    should_answer: bool
+    score: float  # cosine of the best passage
+
+
+def best_scores(index: LoadedIndex, embedder, questions: list[str]) -> np.ndarray:
+    texts = [normalize_question(q) for q in questions]
+    vectors = embedder.encode(texts, batch_size=32)
+    return np.asarray([max((c for _, _, c in rank(index, v, k=1)), default=-1.0) for v in vectors])
+
+
+def answerable_from_dataset(index: LoadedIndex, embedder, ds, source: str) -> list[Sample]:
+    """Dataset questions whose top document is relevant: these the bot should answer."""
+    out = []
+    qids = list(ds.queries)
+    vectors = embedder.encode([normalize_question(ds.queries[q]) for q in qids], batch_size=32)
+    for qid, v in zip(qids, vectors):
+        top = rank(index, v, k=1)
+        if top and index.passages[top[0][0]].article in ds.qrels.get(qid, {}):
+            out.append(Sample(source, True, top[0][2]))
+    return out
+
+
+def sweep(samples: list[Sample], thresholds=None) -> list[dict]:
+    thresholds = thresholds if thresholds is not None else np.round(np.arange(0.10, 0.61, 0.025), 3)
+    rows = []
+    for t in thresholds:
+        tp = sum(1 for s in samples if s.should_answer and s.score >= t)
+        fp = sum(1 for s in samples if not s.should_answer and s.score >= t)
+        fn = sum(1 for s in samples if s.should_answer and s.score < t)
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        rows.append({"threshold": float(t), "precision": p, "recall": r, "f1": f1, "quoted_noise": fp,
+                     "silent_on_answerable": fn})
+    return rows
+
+
+def choose(rows: list[dict], min_precision: float = 0.95) -> dict:
+    """The threshold with the best recall among those quoting noise rarely (precision ≥ min)."""
+    good = [r for r in rows if r["precision"] >= min_precision]
+    return max(good, key=lambda r: (r["recall"], r["threshold"])) if good else max(rows, key=lambda r: r["f1"])
+
+
+def format_sweep(rows: list[dict], chosen: dict, samples: list[Sample]) -> str:
+    by_source: dict[str, list[float]] = {}
+    for s in samples:
+        by_source.setdefault(f"{s.source} ({'answer' if s.should_answer else 'silent'})", []).append(s.score)
+    lines = ["best-passage cosine by source:"]
+    for name, scores in sorted(by_source.items()):
+        a = np.asarray(scores)
+        lines.append(f"  {name:<44} n={len(a):>4}  min {a.min():.3f}  median {np.median(a):.3f}  max {a.max():.3f}")
+    lines += ["", f"{'threshold':>9} {'precision':>10} {'recall':>8} {'f1':>6} {'noise quoted':>13} {'silent wrongly':>15}"]
+    for r in rows:
+        mark = "  <- chosen" if r is chosen else ""
+        lines.append(f"{r['threshold']:>9.3f} {r['precision']:>10.3f} {r['recall']:>8.3f} {r['f1']:>6.3f} "
+                     f"{r['quoted_noise']:>13} {r['silent_on_answerable']:>15}{mark}")
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    import shutil
+    import tempfile
+
+    import yaml
+
+    from ..app import make_library
+    from ..__main__ import _settings
+    from .retrieval import build_index, load_beir
+
+    settings = _settings(args)
+    library = make_library(settings)
+    embedder = library.embedder
+    samples: list[Sample] = []
+    ds = load_beir(args.dataset)
+    index, _ = build_index(ds, Path(args.work), embedder)
+    sub = ds.subset(args.split or None)
+    samples += answerable_from_dataset(index, embedder, sub, ds.name)
+    other = load_beir(args.unanswerable)
+    samples += [Sample(f"{other.name} on {ds.name}", False, s)
+                for s in best_scores(index, embedder, list(other.queries.values()))]
+    cases = yaml.safe_load(Path(args.seed_questions).read_text(encoding="utf-8"))
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        seed = type(library)(settings.corpus_dir, tmp, embedder)
+        seed.load()
+        samples += [Sample("seed answerable", True, s) for s in
+                    best_scores(seed.index, embedder, [c["q"] for c in cases["answerable"]])]
+        samples += [Sample("seed off-topic", False, s) for s in best_scores(seed.index, embedder, cases["off_topic"])]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    rows = sweep(samples)
+    chosen = choose(rows, args.min_precision)
+    if args.json:
+        print(json.dumps({"chosen": chosen, "sweep": rows}))
+    else:
+        print(format_sweep(rows, chosen, samples))
+    return 0

@@ -1,0 +1,207 @@
+"""Retrieval measured on BEIR-layout datasets with the product's own pipeline.
+
+The dataset's documents become articles, are chunked, embedded and indexed exactly as the corpus
+is (the index is cached under the work folder and refreshed incrementally), and each question is
+ranked by the product's ranking function. A document scores as its best passage. Metrics come
+from ranx: Recall@1/5/10, MRR@10, nDCG@10; plus latency per question (encode + rank).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..core.corpus import Article, CorpusScan
+from ..core.embedder import Embedder
+from ..core.indexer import ChunkSettings, refresh_index
+from ..core.search import normalize_question, rank
+from ..core.store import IndexStore, LoadedIndex
+
+METRICS = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
+
+
+@dataclass
+class Dataset:
+    name: str
+    docs: dict[str, tuple[str, str]]
+    queries: dict[str, str]
+    splits: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+    def subset(self, split: str | None = None, limit: int | None = None) -> "Dataset":
+        qids = [q for q in self.queries if q in self.qrels and (not split or self.splits.get(q) in split.split(","))]
+        if limit:
+            qids = qids[:limit]
+        return Dataset(self.name, self.docs, {q: self.queries[q] for q in qids},
+                       {q: self.splits.get(q, "") for q in qids}, {q: self.qrels[q] for q in qids})
+
+
+def load_beir(folder: Path | str, *, min_grade: int = 1, query_field: str = "text") -> Dataset:
+    folder = Path(folder)
+    docs = {}
+    with open(folder / "corpus.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            docs[str(row["_id"])] = (row.get("title") or "", row.get("text") or "")
+    queries, splits = {}, {}
+    with open(folder / "queries.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            queries[str(row["_id"])] = row.get(query_field) or row["text"]
+            splits[str(row["_id"])] = row.get("split", "")
+    qrels: dict[str, dict[str, int]] = {}
+    with open(folder / "qrels.tsv", encoding="utf-8") as fh:
+        next(fh)
+        for line in fh:
+            qid, did, score = line.rstrip("\n").split("\t")[:3]
+            if int(float(score)) >= min_grade and did in docs:
+                qrels.setdefault(qid, {})[did] = 1
+    return Dataset(folder.name, docs, queries, splits, qrels)
+
+
+def _articles(ds: Dataset) -> list[Article]:
+    out = []
+    for did, (title, text) in ds.docs.items():
+        body = text.strip()
+        if not body:
+            continue
+        out.append(Article(path=did, title=title.strip() or did, body=body,
+                           content_hash=hashlib.sha256(f"{title}\0{body}".encode()).hexdigest()))
+    return out
+
+
+def build_index(ds: Dataset, work: Path, embedder: Embedder, *, chunking: ChunkSettings = ChunkSettings(),
+                progress=None) -> tuple[LoadedIndex, dict]:
+    """Index the dataset's documents with the product pipeline (cached, refreshed incrementally)."""
+    variant = f"t{chunking.max_tokens}" + ("" if chunking.title_context else "-notitle")
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{ds.name}-{embedder.name}-{variant}".lower()).strip("-")
+    store = IndexStore(work / slug)
+    started = time.perf_counter()
+    report = refresh_index(None, store, embedder, scan=CorpusScan(articles=_articles(ds)), chunking=chunking,
+                           progress=progress)
+    info = {"seconds": time.perf_counter() - started, "passages": report.passages_total,
+            "embedded": report.passages_embedded}
+    return store.load(model=embedder.name, dimension=embedder.dimension), info
+
+
+@dataclass
+class Config:
+    name: str
+    alpha: float = 0.0  # 0: dense only; 1: BM25 only (dense candidates kept at the end)
+    rrf: bool = False
+    rrf_weight: float = 1.0  # BM25's weight in reciprocal rank fusion (dense has 1)
+
+    @classmethod
+    def parse(cls, text: str) -> "Config":
+        text = text.strip()
+        if text == "dense":
+            return cls("dense")
+        if text == "bm25":
+            return cls("bm25", alpha=1.0)
+        if text == "rrf":
+            return cls("rrf", rrf=True)
+        if text.startswith("wrrf:"):
+            return cls(text, rrf=True, rrf_weight=float(text.split(":", 1)[1]))
+        if text.startswith("hybrid:"):
+            return cls(text, alpha=float(text.split(":", 1)[1]))
+        raise ValueError(f"unknown configuration '{text}' (dense, bm25, rrf, wrrf:WEIGHT, hybrid:ALPHA)")
+
+
+def _rrf(index: LoadedIndex, vec: np.ndarray, text: str, depth: int, weight: float = 1.0,
+         k: int = 60) -> list[tuple[int, float]]:
+    dense = index.search(vec, depth)
+    lexical = index.lexical.search(text, depth) if index.lexical else []
+    scores: dict[int, float] = {}
+    for w, ranking in ((1.0, dense), (weight, lexical)):
+        for r, (row, _) in enumerate(ranking):
+            scores[row] = scores.get(row, 0.0) + w / (k + r + 1)
+    return sorted(scores.items(), key=lambda t: -t[1])
+
+
+def ranked_docs(index: LoadedIndex, vec: np.ndarray, text: str, config: Config, depth: int = 100) -> dict[str, float]:
+    if config.rrf:
+        rows = _rrf(index, vec, text, depth, config.rrf_weight)
+    else:
+        rows = [(row, fused) for row, fused, _ in rank(index, vec, k=depth, query_text=text, alpha=config.alpha)]
+    docs: dict[str, float] = {}
+    for row, score in rows:
+        did = index.passages[row].article
+        if did not in docs:
+            docs[did] = float(score)
+    return docs
+
+
+@dataclass
+class Result:
+    config: str
+    metrics: dict[str, float]
+    latency_ms: dict[str, float] = field(default_factory=dict)
+    queries: int = 0
+
+
+def evaluate(ds: Dataset, index: LoadedIndex, embedder: Embedder, configs: list[Config],
+             latency_sample: int = 50) -> list[Result]:
+    from ranx import Qrels, Run, evaluate as ranx_evaluate
+
+    qids = list(ds.queries)
+    texts = [normalize_question(ds.queries[q]) for q in qids]
+    vectors = embedder.encode(texts, batch_size=32)
+    qrels = Qrels(ds.qrels)
+    results = []
+    for config in configs:
+        run = {q: ranked_docs(index, v, t, config) or {"-": 0.0} for q, v, t in zip(qids, vectors, texts)}
+        scores = ranx_evaluate(qrels, Run(run), METRICS, make_comparable=True)
+        lat = []
+        for text in texts[:latency_sample]:  # one question at a time, as the bot answers
+            t0 = time.perf_counter()
+            v = embedder.encode([text])[0]
+            ranked_docs(index, v, text, config, depth=20)
+            lat.append((time.perf_counter() - t0) * 1000)
+        lat.sort()
+        results.append(Result(config.name, {m: float(scores[m]) for m in METRICS},
+                              {"p50": statistics.median(lat), "p95": lat[int(0.95 * (len(lat) - 1))]} if lat else {},
+                              len(qids)))
+    return results
+
+
+def format_results(title: str, results: list[Result]) -> str:
+    head = f"{'configuration':<16}" + "".join(f"{m:>11}" for m in METRICS) + f"{'p50 ms':>9}{'p95 ms':>9}"
+    lines = [title, head]
+    for r in results:
+        lines.append(f"{r.config:<16}" + "".join(f"{r.metrics[m]:>11.3f}" for m in METRICS)
+                     + f"{r.latency_ms.get('p50', 0):>9.1f}{r.latency_ms.get('p95', 0):>9.1f}")
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    from ..app import make_library
+    from ..__main__ import _settings
+
+    settings = _settings(args)
+    library = make_library(settings)
+    embedder = library.embedder
+    ds = load_beir(args.dataset, min_grade=args.min_grade, query_field=args.query_field)
+    work = Path(args.work)
+    chunking = ChunkSettings(max_tokens=args.max_tokens, title_context=not args.no_title)
+    index, info = build_index(ds, work, embedder, chunking=chunking)
+    configs = [Config.parse(c) for c in args.config.split(",")]
+    out = []
+    for split in (args.split.split(";") if args.split else [None]):
+        sub = ds.subset(split or None, args.limit)
+        results = evaluate(sub, index, embedder, configs)
+        label = f"{ds.name}, {split or 'all'} queries ({len(sub.queries)}), {info['passages']} passages"
+        out.append((label, results))
+    if args.json:
+        print(json.dumps([{"set": label, "index": info, "results": [r.__dict__ for r in results]}
+                          for label, results in out]))
+    else:
+        print(f"index: {info['passages']} passages, {info['embedded']} embedded now, {info['seconds']:.1f} s")
+        print("\n\n".join(format_results(label, results) for label, results in out))
+    return 0
