@@ -122,3 +122,6 @@ def seed_library(real_embedder, tmp_path_factory):
     lib = Library(corpus, tmp / "index", real_embedder, make_policy(settings, lambda: real_embedder))
     lib.load()
     return lib
+
+
+from discord_env import start_bot  # noqa: E402,F401  (the Discord fixture, shared by several test files)

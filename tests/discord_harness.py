@@ -16,6 +16,7 @@ import itertools
 import json
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +81,7 @@ class Call:
     path: str
     body: object
     query: dict = field(default_factory=dict)
+    at: float = field(default_factory=time.perf_counter)
 
     @property
     def data(self) -> dict:
