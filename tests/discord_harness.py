@@ -235,13 +235,18 @@ class FakeDiscord:
         return payload
 
     async def slash(self, name: str, options: dict | None = None, *, user: dict = ALICE, channel_id: str = CHANNEL_ID,
-                    locale: str = "en-US", iid: str | None = None) -> str:
-        """Send an application command; returns the interaction id."""
+                    locale: str = "en-US", iid: str | None = None, claimed_permissions: str | None = None,
+                    claimed_roles: list[str] | None = None) -> str:
+        """Send an application command; returns the interaction id. ``claimed_*`` forge the member fields."""
         iid = iid or str(next(self.ids))
         opts = [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()]
-        await self.send("INTERACTION_CREATE", self._interaction(
-            iid, 2, {"id": "6000", "name": name, "type": 1, "options": opts, "guild_id": GUILD_ID},
-            user, channel_id, locale))
+        payload = self._interaction(iid, 2, {"id": "6000", "name": name, "type": 1, "options": opts,
+                                             "guild_id": GUILD_ID}, user, channel_id, locale)
+        if claimed_permissions is not None:
+            payload["member"]["permissions"] = claimed_permissions
+        if claimed_roles is not None:
+            payload["member"]["roles"] = claimed_roles
+        await self.send("INTERACTION_CREATE", payload)
         return iid
 
     async def autocomplete(self, name: str, option: str, value: str, *, user: dict = ALICE) -> str:

@@ -97,3 +97,15 @@ def test_bad_setting_is_a_configuration_error(cli_env, capsys, monkeypatch):
     monkeypatch.setenv("BOT_TOP_K", "lots")
     assert main(["ask", "hello"]) == 78
     assert capsys.readouterr().err.strip() == "error: BOT_TOP_K must be a whole number, not 'lots'"
+
+
+def test_the_bot_refuses_to_start_on_a_corrupt_index_with_a_way_out(cli_env, capsys, monkeypatch):
+    assert main(["index", "build"]) == 0
+    capsys.readouterr()
+    gen = next((cli_env / "index").glob("gen-*"))
+    (gen / "passages.jsonl").write_text("{truncated")
+    monkeypatch.setenv("DISCORD_TOKEN", "not-used-because-start-up-stops-first")
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: the index in") and err.endswith("Rebuild it with: python -m bot index build")
+    assert "not-used-because" not in err

@@ -379,3 +379,14 @@ async def test_the_gateway_dropping_mid_answer_still_delivers_the_answer(start_b
     assert env.fake.ws is not first_ws
     later = await env.fake.response_to(await env.fake.slash("ask", {"question": "healing patience"}, user=BOB))
     assert later.body["embeds"]
+
+
+async def test_a_member_is_refused_whatever_the_payload_claims(start_bot):
+    """Permissions come from the guild's roles in discord.py's cache, not from fields a payload carries."""
+    env = await start_bot()
+    everything = str((1 << 41) - 1)
+    for claim in ({"claimed_permissions": everything}, {"claimed_roles": ["999999"]},
+                  {"claimed_permissions": everything, "claimed_roles": [GUILD_ID]}):
+        reply = await env.fake.response_to(await env.fake.slash("reindex", user=BOB, **claim))
+        assert reply.body["data"]["content"] == REFUSED and reply.body["data"]["flags"] == 64
+    assert not any(c.path.endswith("/messages/@original") for c in env.fake.calls)
