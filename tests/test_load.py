@@ -12,13 +12,15 @@ import time
 
 import pytest
 
-from discord_harness import APP_ID, BOT_USER, CHANNEL_ID
+from conftest import write_article
+from discord_harness import APP_ID, BOT_USER, CHANNEL_ID, MOD
 
 QUESTIONS = ["in what ways does intimacy aid growth?", "how does oxytocin affect stress?",
              "why should intimacy be consensual?", "what is post-traumatic growth?",
              "can closeness help after trauma?", "what did the study on attachment find?",
              "does intimacy build self-esteem?", "how can survivors feel safe with a partner?"]
 N_SLASH, N_MESSAGES = 200, 100
+N_NEW_ARTICLES = 300  # added before the load: /reindex embeds them while the questions arrive
 HEARTBEAT_S = 41.25  # Discord's usual heartbeat interval
 
 
@@ -40,6 +42,12 @@ async def test_hundreds_of_simultaneous_questions_are_all_answered(start_bot, re
             lags.append(loop.time() - t - 0.01)
 
     watcher = asyncio.create_task(monitor())
+    for i in range(N_NEW_ARTICLES):
+        write_article(env.corpus, f"bulk/{i}.md", f"Note {i} on rebuilding trust",
+                      f"Note {i}: rebuilding trust after betrayal takes {i % 17 + 2} small kept promises, patience "
+                      f"with setbacks, and a partner who listens. Step {i} is to notice what helped before.\n\n"
+                      f"A second paragraph for note {i} about consent, pauses and checking in with each other.")
+    reindex = await env.fake.slash("reindex", user=MOD)
     sent: dict[str, float] = {}
     started = time.perf_counter()
     for i in range(N_SLASH):
@@ -64,18 +72,25 @@ async def test_hundreds_of_simultaneous_questions_are_all_answered(start_bot, re
         return out
 
     deadline = time.perf_counter() + 300
-    while len(answered()) < len(sent) and time.perf_counter() < deadline:
+    while len(answered()) < len(sent) and time.perf_counter() < deadline:  # questions, not the reindex report
         await asyncio.sleep(0.1)
     elapsed = time.perf_counter() - started
+    report = await env.fake.response_to(reindex, timeout=300)
+    reindex_done = report.at - started
     running = False
     await watcher
     got = answered()
     missing = [k for k in sent if k not in got]
     assert not missing, f"{len(missing)} of {len(sent)} questions were not answered"
     assert all(len(v) == 1 for v in got.values()), "a question was answered twice"
+    assert f"{N_NEW_ARTICLES} added" in report.body["content"]
+    during = sum(1 for k in sent if got[k][0] < report.at)
+    assert during > 0, "no question was answered while the reindex ran"
     latencies = sorted((got[k][0] - sent[k]) * 1000 for k in sent)
     max_lag = max(lags)
     print(f"\nload: {len(sent)} questions ({N_SLASH} /ask, {N_MESSAGES} mentions) answered in {elapsed:.1f} s "
           f"= {len(sent) / elapsed:.1f}/s; latency p50 {statistics.median(latencies):.0f} ms, "
-          f"p99 {latencies[int(0.99 * (len(latencies) - 1))]:.0f} ms; max event-loop lag {max_lag * 1000:.0f} ms")
+          f"p99 {latencies[int(0.99 * (len(latencies) - 1))]:.0f} ms; max event-loop lag {max_lag * 1000:.0f} ms; "
+          f"a /reindex of {N_NEW_ARTICLES} new articles ran meanwhile and finished after {reindex_done:.1f} s, "
+          f"{during} answers sent before it finished")
     assert max_lag < HEARTBEAT_S / 10, f"the event loop stalled for {max_lag:.1f} s"
