@@ -166,8 +166,6 @@ class Library:
     def ask(self, question: str, *, k: int | None = None, extra: int = 6, tag: str | None = None,
             locale: str | None = None, allow_age_restricted: bool = False) -> Answer:
         """Answer one question: crisis check first, then retrieval (unless the check stops it)."""
-        if tag:
-            self.resolve_tag(tag)  # an unknown tag is reported before any work
         return self.answer(self.prepare(question, locale=locale), k=k, extra=extra, tag=tag,
                            allow_age_restricted=allow_age_restricted)
 

@@ -290,12 +290,12 @@ _DISTRESS = _p(
 _SLANG = re.compile(r"\b(?:kms|kys|unalive(?:d)? myself|i(?:'m| am)? (?:literally )?(?:dead|dying)(?!\s+(?:to|for|of|laughing|inside lol))|kill me now|i want to die|"
                     r"i wanna die|end me)\b", re.I)
 
+_ASSAULTED = (r"(?:raped|sexually\s+assaulted|assaulted|molested|drugged|roofied|spiked|groped|sexually\s+abused|"
+              r"sexually\s+harassed)\b")
 _ASSAULT_SELF = _p(
-    r"\bi\s+(?:just\s+|recently\s+|think\s+i\s+|guess\s+i\s+)?(?:was|got|had\s+been|have\s+been|'ve\s+been)\s+(?:just\s+)?(?:\w+\s+)?"
-    r"(?:raped|sexually\s+assaulted|assaulted|molested|drugged|roofied|spiked|groped|sexually\s+abused|sexually\s+harassed)\b",
-    r"\b(?:ive\s+been|i\s+was\s+just|"
-    r"i'm\s+being|im\s+being|i\s+am\s+being|i\s+keep\s+getting)\s+(?:\w+\s+)?(?:raped|sexually\s+assaulted|assaulted|molested|"
-    r"drugged|roofied|spiked|groped|sexually\s+abused|sexually\s+harassed)\b",
+    r"\bi\s+(?:just\s+|recently\s+|think\s+i\s+|guess\s+i\s+)?(?:was|got|had\s+been|have\s+been|'ve\s+been)\s+(?:just\s+)?"
+    r"(?:\w+\s+)?" + _ASSAULTED,
+    r"\b(?:ive\s+been|i\s+was\s+just|i'm\s+being|im\s+being|i\s+am\s+being|i\s+keep\s+getting)\s+(?:\w+\s+)?" + _ASSAULTED,
     r"\b(?:raped|sexually\s+assaulted|molested|assaulted|groped|roofied|is\s+raping|keeps\s+raping)\s+me\b",
     r"\bforced\s+(?:himself|herself|themselves)\s+on\s+me\b",
     r"\b(?:forced|forces|forcing|made|makes|making|coerced|blackmailed|blackmails)\s+me\s+(?:(?:to|into)\s+)?(?:have\s+sex|having\s+sex|"
