@@ -12,7 +12,13 @@ from typing import Sequence
 import numpy as np
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to its own handler
+
+
+def _bm25s():
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG on import's own handler
+    return bm25s
 
 
 def _stemmer():
@@ -29,8 +35,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "LexicalIndex":
-        import bm25s
-
+        bm25s = _bm25s()
         retriever = bm25s.BM25()
         if texts:
             tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
@@ -43,8 +48,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path, size: int) -> "LexicalIndex | None":
-        import bm25s
-
+        bm25s = _bm25s()
         if size == 0:
             return cls(bm25s.BM25(), 0)
         if not (folder / "params.index.json").exists():
@@ -54,8 +58,7 @@ class LexicalIndex:
 
     def search(self, text: str, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (row, BM25 score > 0), optionally only among ``rows``."""
-        import bm25s
-
+        bm25s = _bm25s()
         if self.size == 0 or k <= 0:
             return []
         tokens = bm25s.tokenize([text], stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False)

@@ -12,7 +12,7 @@ from .chunker import Passage
 from .corpus import Article
 from .store import LoadedIndex
 
-DEFAULT_MIN_SCORE = 0.30
+DEFAULT_MIN_SCORE = 0.35  # calibrated: python -m bot eval answerability (README, Evaluation)
 DUPLICATE_COSINE = 0.95
 # BM25's share in ranking, chosen on CounselChat's train and val questions (README, Evaluation).
 DEFAULT_FUSION_ALPHA = 0.075
