@@ -29,7 +29,7 @@ def test_rejected_token_is_one_clear_line_and_never_echoed(monkeypatch, tmp_path
     """discord.py logs in against a stand-in that answers 401, as Discord does for a bad token."""
     from aiohttp import web
 
-    secret = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.this-is-not-a-real-token-at-all-000"
+    secret = "rejected-test-token-0123456789-abcdefghij"
 
     async def unauthorized(request):
         return web.Response(status=401, body=b'{"message": "401: Unauthorized", "code": 0}',

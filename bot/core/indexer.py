@@ -98,12 +98,12 @@ def _versions() -> dict:
     return out
 
 
-def _previous(store: IndexStore, embedder: Embedder) -> tuple[LoadedIndex | None, str | None]:
-    """The live index if its vectors can be reused, and why not otherwise."""
+def _previous(store: IndexStore, embedder: Embedder, live: LoadedIndex | None) -> tuple[LoadedIndex | None, str | None]:
+    """The live index if its vectors can be reused, and why not otherwise (read from disk only if needed)."""
     if not store.exists():
         return None, None
     try:
-        prev = store.load()
+        prev = live if live is not None and live.path == store.current_path() else store.load()
     except IndexError_ as exc:
         log.warning("the current index cannot be reused: %s", exc)
         return None, "the current index could not be read"
@@ -114,17 +114,18 @@ def _previous(store: IndexStore, embedder: Embedder) -> tuple[LoadedIndex | None
 
 def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder, *,
                   chunking: ChunkSettings = ChunkSettings(), progress: Progress | None = None,
-                  batch_size: int = 64, scan: CorpusScan | None = None) -> BuildReport:
+                  batch_size: int = 64, scan: CorpusScan | None = None, live: LoadedIndex | None = None) -> BuildReport:
     """Bring the index in ``store`` up to date with ``corpus_dir``; publish a new generation if needed.
 
     Holds the store's build lock (IndexBusy if another build runs). The live index keeps serving
-    until the new one is swapped in; any failure leaves it untouched.
+    until the new one is swapped in; any failure leaves it untouched. ``live``, the index already in
+    memory, spares reading it again.
     """
     started = time.perf_counter()
     with store.build_lock():
         scan = scan if scan is not None else scan_corpus(corpus_dir)
         report = BuildReport(skipped=list(scan.skipped), articles_total=len(scan.articles))
-        prev, reason = _previous(store, embedder)
+        prev, reason = _previous(store, embedder, live)
         report.full_rebuild_reason = reason
         settings = {"max_tokens": chunking.max_tokens, "min_tokens": chunking.min_tokens,
                     "title_context": chunking.title_context}

@@ -123,7 +123,7 @@ class Library:
             raise IndexBusy("an index refresh is already running; try again when it has finished")
         try:
             report = refresh_index(self.corpus_dir, self.store, self.embedder, chunking=self.chunking,
-                                   progress=progress)
+                                   progress=progress, live=self._live)
             if report.published or self._live is None:
                 self._live = self.store.load(model=self.embedder.name, dimension=self.embedder.dimension)
             return report

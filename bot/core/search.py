@@ -38,12 +38,10 @@ def normalize_question(text: str) -> str:
 
 
 def _allowed_rows(index: LoadedIndex, tag_key: str | None, allow_age_restricted: bool) -> np.ndarray | None:
+    """The rows a question may search (None: all of them)."""
     rows: np.ndarray | None = index.rows_with_tag(tag_key) if tag_key else None
-    if not allow_age_restricted:
-        restricted = {a.path for a in index.articles.values() if a.age_restricted}
-        if restricted:
-            base = rows if rows is not None else np.arange(index.size, dtype=np.int64)
-            rows = np.asarray([r for r in base if index.passages[r].article not in restricted], dtype=np.int64)
+    if not allow_age_restricted and index.unrestricted_rows is not None:
+        rows = index.unrestricted_rows if rows is None else np.intersect1d(rows, index.unrestricted_rows)
     return rows
 
 

@@ -59,6 +59,8 @@ class LoadedIndex:
     _tag_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _tag_display: dict[str, str] = field(default_factory=dict, repr=False)
     _tag_articles: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _first: dict[str, int] = field(default_factory=dict, repr=False)
+    unrestricted_rows: np.ndarray | None = field(default=None, repr=False)  # None: nothing is age-restricted
 
     def __post_init__(self) -> None:
         forms: dict[str, list[str]] = {}
@@ -72,10 +74,18 @@ class LoadedIndex:
                         self._tag_articles[key].append(article.path)
         self._tag_display = {key: best_display(f) for key, f in forms.items()}
         rows: dict[str, list[int]] = {}
+        open_rows: list[int] = []
         for row, passage in enumerate(self.passages):
-            for key in self.articles[passage.article].tag_keys:
+            article = self.articles[passage.article]
+            for key in article.tag_keys:
                 rows.setdefault(key, []).append(row)
+            if not article.age_restricted:
+                open_rows.append(row)
+            if passage.ordinal == 0:
+                self._first[passage.article] = row
         self._tag_rows = {k: np.asarray(v, dtype=np.int64) for k, v in rows.items()}
+        if len(open_rows) < len(self.passages):
+            self.unrestricted_rows = np.asarray(open_rows, dtype=np.int64)
 
     @property
     def size(self) -> int:
@@ -104,10 +114,8 @@ class LoadedIndex:
         return self._tag_rows.get(key, np.zeros(0, dtype=np.int64))
 
     def first_passage(self, article_path: str) -> Passage | None:
-        for passage in self.passages:
-            if passage.article == article_path and passage.ordinal == 0:
-                return passage
-        return None
+        row = self._first.get(article_path)
+        return None if row is None else self.passages[row]
 
     def search(self, query: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (row, cosine) for one normalized query vector, optionally within ``rows``."""
