@@ -179,3 +179,29 @@ def test_skipped_files_are_reported(corpus_dir, tmp_path, fake_embedder):
     report = refresh_index(corpus_dir, IndexStore(tmp_path / "index"), fake_embedder)
     assert [s.path for s in report.skipped] == ["bad.md"]
     assert any(line.startswith("Skipped bad.md: binary file") for line in report.lines())
+
+
+def test_the_next_start_cleans_up_what_a_killed_build_left(corpus_dir, tmp_path, fake_embedder):
+    from conftest import make_test_library
+
+    lib = make_test_library(corpus_dir, tmp_path / "index", fake_embedder)
+    lib.load()
+    size = lib.index.size
+    half = tmp_path / "index" / ".tmp-killed"
+    half.mkdir()
+    (half / "index.faiss").write_bytes(b"half")
+    (tmp_path / "index" / ".tmp-CURRENT-dead").write_text("gen-nothing")
+    restarted = make_test_library(corpus_dir, tmp_path / "index", fake_embedder)
+    restarted.load()
+    assert restarted.index.size == size
+    assert not list((tmp_path / "index").glob(".tmp-*"))
+
+
+def test_a_start_during_a_build_leaves_the_build_alone(corpus_dir, tmp_path, fake_embedder):
+    store = IndexStore(tmp_path / "index")
+    refresh_index(corpus_dir, store, fake_embedder)
+    with store.build_lock():
+        half = tmp_path / "index" / ".tmp-building"
+        half.mkdir()
+        store.clean_if_idle()
+        assert half.exists()

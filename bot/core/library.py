@@ -107,6 +107,7 @@ class Library:
 
         ``check_model=False`` skips loading the model, for commands that only read tags.
         """
+        self.store.clean_if_idle()
         if not self.store.exists():
             if not build_if_missing:
                 raise IndexMissing(f"no index in {self.store.root}. Build it with: python -m bot index build")

@@ -270,6 +270,16 @@ class IndexStore:
         finally:
             fh.close()
 
+    def clean_if_idle(self) -> None:
+        """At start-up: remove what a killed build left, unless a build is running right now."""
+        if not self.root.is_dir():
+            return
+        try:
+            with self.build_lock():
+                pass  # build_lock cleans leftovers once it holds the lock
+        except IndexBusy:
+            pass
+
     def _clean_leftovers(self) -> None:
         """Remove half-written builds and generations no longer referenced (held lock only)."""
         try:
