@@ -72,6 +72,7 @@ class Settings:
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     model: str = "all-MiniLM-L6-v2"
+    encoder: str = "torch"
     min_score: float = DEFAULT_MIN_SCORE
     fusion_alpha: float = DEFAULT_FUSION_ALPHA
     top_k: int = 3
@@ -107,10 +108,14 @@ class Settings:
         if resources and not Path(resources).is_file():
             raise SettingsError(f"BOT_RESOURCES_FILE points to a file that does not exist: {resources}")
         token = env.get("DISCORD_TOKEN", "").strip() or None
+        encoder = env.get("BOT_ENCODER", "").strip().lower() or "torch"
+        if encoder not in ("torch", "onnx-int8"):
+            raise SettingsError(f"BOT_ENCODER must be 'torch' or 'onnx-int8', not '{encoder[:40]}'")
         return cls(
             corpus_dir=Path(env.get("BOT_CORPUS_DIR", "").strip() or "corpus"),
             index_dir=Path(env.get("BOT_INDEX_DIR", "").strip() or "index"),
             model=env.get("BOT_MODEL", "").strip() or "all-MiniLM-L6-v2",
+            encoder=encoder,
             min_score=_float(env, "BOT_MIN_SCORE", DEFAULT_MIN_SCORE, -1.0, 1.0),
             fusion_alpha=_float(env, "BOT_FUSION_ALPHA", DEFAULT_FUSION_ALPHA, 0.0, 1.0),
             top_k=_int(env, "BOT_TOP_K", 3, 1, 10),

@@ -15,7 +15,7 @@ from conftest import ROOT
 def cli_env(tmp_path, monkeypatch, real_embedder):
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
-    monkeypatch.setattr(bot.app, "load_embedder", lambda model=None: real_embedder)
+    monkeypatch.setattr(bot.app, "load_embedder", lambda model=None, **kw: real_embedder)
     monkeypatch.setenv("BOT_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("BOT_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.chdir(tmp_path)  # no .env or corpus/ of the developer's leaks in

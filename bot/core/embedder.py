@@ -95,7 +95,20 @@ class SentenceTransformerEmbedder:
         return len(self._tokenizer.encode(text, add_special_tokens=False))
 
 
-def load_embedder(model: str | None = None) -> Embedder:
-    """The configured embedder. One place, so the CLI, the bot and benchmarks load it alike."""
-    log.info("loading embedding model %s", model or DEFAULT_MODEL)
+ENCODERS = ("torch", "onnx-int8")
+
+
+def load_embedder(model: str | None = None, *, encoder: str = "torch", cache_dir: Path | str = "index/models") -> Embedder:
+    """The configured embedder. One place, so the CLI, the bot and benchmarks load it alike.
+
+    ``encoder``: "torch" (sentence-transformers, the reference) or "onnx-int8" (the model exported
+    to int8 ONNX on first use, cached in ``cache_dir``).
+    """
+    log.info("loading embedding model %s (%s)", model or DEFAULT_MODEL, encoder)
+    if encoder == "onnx-int8":
+        from .onnx_encoder import OnnxEmbedder
+
+        return OnnxEmbedder(model, cache_dir=cache_dir)
+    if encoder != "torch":
+        raise ModelError(f"unknown encoder '{encoder}' (use one of: {', '.join(ENCODERS)})")
     return SentenceTransformerEmbedder(model)
