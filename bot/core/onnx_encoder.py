@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -118,8 +117,8 @@ class OnnxEmbedder:
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.name = f"{identity}+onnx-int8:{_digest(path)}"
+        self.calls = 0  # texts encoded so far (onnxruntime sessions are safe to share between threads)
         self.dimension = int(self.encode(["dimension probe"]).shape[1])
-        self._lock = threading.Lock()
         self.calls = 0
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
@@ -142,8 +141,7 @@ class OnnxEmbedder:
             if out is None:
                 out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
             out[idx] = pooled
-        if hasattr(self, "_lock"):
-            self.calls += len(texts)
+        self.calls += len(texts)
         return out
 
     def count_tokens(self, text: str) -> int:
