@@ -21,9 +21,10 @@ def make_policy(settings: Settings, get_embedder: Callable[[], Embedder] | None)
 
 def make_library(settings: Settings, embedder: Embedder | None = None) -> Library:
     """The library; the model loads on first use unless an embedder is given (tests, benchmarks)."""
+    # The policy's semantic layer asks the library for its (lazily loaded) model when first needed.
+    policy = make_policy(settings, lambda: library.embedder)
     library = Library(settings.corpus_dir, settings.index_dir,
                       embedder if embedder is not None else (lambda: load_embedder(
                           settings.model, encoder=settings.encoder, cache_dir=settings.index_dir / "models")),
-                      min_score=settings.min_score, top_k=settings.top_k, fusion_alpha=settings.fusion_alpha)
-    library.policy = make_policy(settings, lambda: library.embedder)
+                      policy, min_score=settings.min_score, top_k=settings.top_k, fusion_alpha=settings.fusion_alpha)
     return library
