@@ -43,7 +43,7 @@ def test_any_question_gets_an_answer_that_fits_discord_or_a_clear_refusal(shared
     assert sum(len(e) for e in embeds) <= render.EMBEDS_TOTAL_MAX and len(embeds) <= render.EMBEDS_MAX
     assert len(render.question_header(answer.question)) <= render.CONTENT_MAX
     if answer.safety.message:
-        assert len(render.safety_message(answer)) <= render.CONTENT_MAX
+        assert len(render.safety_message(answer.safety)) <= render.CONTENT_MAX
 
 
 def test_the_listed_awkward_questions(shared_library):

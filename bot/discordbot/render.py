@@ -11,7 +11,7 @@ from typing import Sequence
 
 import discord
 
-from ..core.answer import NO_ANSWER, Answer, Quote
+from ..core.answer import NO_ANSWER, Quote
 from ..core.indexer import BuildReport
 from ..core.library import TagInfo
 from ..core.safety import UNREVIEWED_LABEL, SafetyInfo
@@ -102,9 +102,9 @@ def question_header(question: str) -> str:
     return cut(f"**Q:** {discord.utils.escape_markdown(question)}", 400)
 
 
-def safety_message(answer: Answer) -> str:
+def safety_message(info: SafetyInfo) -> str:
     """The crisis card or the message for a minor, as plain content."""
-    return cut(answer.safety.message or "", CONTENT_MAX)
+    return cut(info.message or "", CONTENT_MAX)
 
 
 def tags_page(tags: Sequence[TagInfo], page: int, per_page: int = 20) -> tuple[discord.Embed, int]:

@@ -60,7 +60,7 @@ class Ask(commands.Cog):
             await send_private(interaction, str(exc))
             return
         if prepared.stop:  # crisis card or a minor: private to the asker, never rate limited
-            await interaction.response.send_message(render.cut(prepared.info.message or "", render.CONTENT_MAX),
+            await interaction.response.send_message(render.safety_message(prepared.info),
                                                     ephemeral=True, allowed_mentions=NO_MENTIONS)
             self._log("slash", prepared, 0, started, question)
             return
@@ -124,7 +124,7 @@ class Ask(commands.Cog):
             await message.reply(str(exc), mention_author=False, allowed_mentions=NO_MENTIONS)
             return
         if prepared.stop:
-            await message.reply(render.cut(prepared.info.message or "", render.CONTENT_MAX), mention_author=False,
+            await message.reply(render.safety_message(prepared.info), mention_author=False,
                                 allowed_mentions=NO_MENTIONS)
             self._log("message", prepared, 0, started, question)
             return
