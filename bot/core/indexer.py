@@ -13,12 +13,13 @@ from typing import Callable
 import numpy as np
 
 from .. import __version__
-from .chunker import chunk_articles
+from .chunker import Passage, chunk_articles
 from .corpus import CorpusScan, Skipped, scan_corpus
 from .embedder import Embedder
 from .errors import IndexError_
 from .lexical import LexicalIndex
-from .store import FORMAT_VERSION, IndexStore, LoadedIndex
+from .store import (FORMAT_VERSION, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, IndexStore, LoadedIndex,
+                    choose_index_type)
 
 log = logging.getLogger(__name__)
 
@@ -114,12 +115,14 @@ def _previous(store: IndexStore, embedder: Embedder, live: LoadedIndex | None) -
 
 def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder, *,
                   chunking: ChunkSettings = ChunkSettings(), progress: Progress | None = None,
-                  batch_size: int = 64, scan: CorpusScan | None = None, live: LoadedIndex | None = None) -> BuildReport:
+                  batch_size: int = 64, scan: CorpusScan | None = None, live: LoadedIndex | None = None,
+                  index_type: str = "auto") -> BuildReport:
     """Bring the index in ``store`` up to date with ``corpus_dir``; publish a new generation if needed.
 
     Holds the store's build lock (IndexBusy if another build runs). The live index keeps serving
     until the new one is swapped in; any failure leaves it untouched. ``live``, the index already in
-    memory, spares reading it again.
+    memory, spares reading it again. ``index_type``: "auto" (exact up to APPROX_THRESHOLD passages,
+    HNSW above), or "flat", "exact", "hnsw" (store.choose_index_type).
     """
     started = time.perf_counter()
     with store.build_lock():
@@ -138,52 +141,74 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         report.articles_changed = sorted(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
 
         if (prev is not None and prev.manifest.get("corpus_fingerprint") == fingerprint
-                and prev.manifest.get("chunking") == settings and prev.lexical is not None):
+                and prev.manifest.get("chunking") == settings and prev.lexical is not None
+                and prev.index_type == choose_index_type(index_type, prev.size)):
             report.passages_total = report.passages_reused = prev.size
             report.seconds = time.perf_counter() - started
             return report
 
-        passages = chunk_articles(scan.articles, embedder.count_tokens, embedder.max_tokens,
-                                  chunking.max_tokens, chunking.min_tokens)
-        texts = [p.embed_text if chunking.title_context else p.text for p in passages]
-        hashes = [_embed_hash(t) for t in texts]
-        reuse: dict[str, int] = {}
+        # Unchanged articles keep their passages, hashes and vectors: only what changed is chunked
+        # (tokenized) and embedded. Passages are reused only if the same bot and settings made them.
+        same_chunking = (prev is not None and prev.manifest.get("chunking") == settings
+                         and prev.manifest.get("versions", {}).get("bot") == __version__)
+        old_content = {a.path: a.content_hash for a in prev.articles.values()} if same_chunking else {}
+        passages: list[Passage] = []
+        hashes: list[str] = []
+        reused_rows: list[int] = []  # per passage: its row in prev, or -1
+        for article in scan.articles:
+            old_rows = prev.rows_of_article(article.path) if old_content.get(article.path) == article.content_hash else None
+            if old_rows is not None and len(old_rows):
+                for row in old_rows.tolist():
+                    passages.append(prev.passages[row])
+                    hashes.append(prev.embed_hashes[row].decode("ascii"))
+                    reused_rows.append(row)
+                continue
+            for p in chunk_articles([article], embedder.count_tokens, embedder.max_tokens,
+                                    chunking.max_tokens, chunking.min_tokens):
+                passages.append(p)
+                hashes.append(_embed_hash(p.embed_text if chunking.title_context else p.text))
+                reused_rows.append(-1)
+        # A changed article's unchanged paragraphs are found by the hash of their text.
+        by_hash: dict[str, int] = {}
         if prev is not None:
-            for row, h in enumerate(prev.embed_hashes):
-                reuse.setdefault(h, row)
+            for row, h in enumerate(prev.embed_hashes.tolist()):
+                by_hash.setdefault(h.decode("ascii"), row)
+        source = np.asarray([r if r >= 0 else by_hash.get(h, -1) for r, h in zip(reused_rows, hashes)], dtype=np.int64)
         vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
-        todo = [i for i, h in enumerate(hashes) if h not in reuse]
-        if prev is not None and len(todo) < len(passages):
-            old_vectors = prev.vectors()
-            for i, h in enumerate(hashes):
-                if h in reuse:
-                    vectors[i] = old_vectors[reuse[h]]
+        have = np.flatnonzero(source >= 0)
+        if len(have):
+            vectors[have] = prev.vectors_of(source[have])
+        todo = np.flatnonzero(source < 0).tolist()
         step = max(batch_size, 256)
         for lo in range(0, len(todo), step):
             batch = todo[lo:lo + step]
-            vectors[batch] = embedder.encode([texts[i] for i in batch], batch_size=batch_size)
+            texts = [passages[i].embed_text if chunking.title_context else passages[i].text for i in batch]
+            vectors[batch] = embedder.encode(texts, batch_size=batch_size)
             if progress:
                 progress(min(lo + step, len(todo)), len(todo))
         report.passages_total = len(passages)
         report.passages_embedded = len(todo)
         report.passages_reused = len(passages) - len(todo)
 
+        kind = choose_index_type(index_type, len(passages))
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": embedder.name,
             "dimension": embedder.dimension,
             "normalized": True,
             "metric": "inner_product",
-            "index_type": "flat",
+            "index_type": kind,
             "passages": len(passages),
             "articles": len(scan.articles),
             "corpus_fingerprint": fingerprint,
             "chunking": settings,
             "lexical": True,
+            **({"hnsw": {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION}, "ef_search": HNSW_EF_SEARCH}
+               if kind == "hnsw" else {}),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "versions": _versions(),
         }
-        lexical = LexicalIndex.build(texts)
+        lexical = LexicalIndex.build([p.embed_text if chunking.title_context else p.text for p in passages])
         store.publish(manifest, vectors, passages, hashes, scan.articles, lexical)
         report.published = True
         report.seconds = time.perf_counter() - started

@@ -68,7 +68,7 @@ class Library:
     def __init__(self, corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder | Callable[[], Embedder],
                  policy: SafetyPolicy | None = None, *, min_score: float = DEFAULT_MIN_SCORE, top_k: int = 3,
                  chunking: ChunkSettings = ChunkSettings(), max_question_chars: int = MAX_QUESTION_CHARS,
-                 fusion_alpha: float = DEFAULT_FUSION_ALPHA) -> None:
+                 fusion_alpha: float = DEFAULT_FUSION_ALPHA, index_type: str = "auto") -> None:
         self.corpus_dir = Path(corpus_dir)
         self.store = IndexStore(index_dir)
         # An embedder, or a function that loads one on first use (listing tags needs no model).
@@ -81,6 +81,7 @@ class Library:
         self.chunking = chunking
         self.max_question_chars = max_question_chars
         self.fusion_alpha = fusion_alpha
+        self.index_type = index_type
         self._live: LoadedIndex | None = None
         self._refresh_lock = threading.Lock()
 
@@ -124,7 +125,7 @@ class Library:
             raise IndexBusy("an index refresh is already running; try again when it has finished")
         try:
             report = refresh_index(self.corpus_dir, self.store, self.embedder, chunking=self.chunking,
-                                   progress=progress, live=self._live)
+                                   progress=progress, live=self._live, index_type=self.index_type)
             if report.published or self._live is None:
                 self._live = self.store.load(model=self.embedder.name, dimension=self.embedder.dimension)
             return report
