@@ -25,6 +25,7 @@ def make_library(settings: Settings, embedder: Embedder | None = None) -> Librar
     policy = make_policy(settings, lambda: library.embedder)
     library = Library(settings.corpus_dir, settings.index_dir,
                       embedder if embedder is not None else (lambda: load_embedder(
-                          settings.model, encoder=settings.encoder, cache_dir=settings.index_dir / "models")),
-                      policy, min_score=settings.min_score, top_k=settings.top_k, fusion_alpha=settings.fusion_alpha)
+                          settings.model, encoder=settings.encoder, cache_dir=settings.model_cache_dir)),
+                      policy, min_score=settings.relevance_threshold, top_k=settings.top_k, fusion_alpha=settings.fusion_alpha,
+                      index_type=settings.index_type)
     return library

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Mapping
 
 from .core.errors import BotError
-from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE
+from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, DEFAULT_MIN_SCORES
+from .core.store import INDEX_TYPES
 
 
 class SettingsError(BotError):
@@ -28,7 +29,7 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> i
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float | None, lo: float, hi: float) -> float | None:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -73,7 +74,9 @@ class Settings:
     index_dir: Path = Path("index")
     model: str = "all-MiniLM-L6-v2"
     encoder: str = "torch"
-    min_score: float = DEFAULT_MIN_SCORE
+    index_type: str = "auto"
+    model_cache: Path | None = None  # exported encoders; default: index_dir/models
+    min_score: float | None = None  # None: the calibrated threshold of the encoder (DEFAULT_MIN_SCORES)
     fusion_alpha: float = DEFAULT_FUSION_ALPHA
     top_k: int = 3
     locale: str = "en-US"
@@ -90,6 +93,17 @@ class Settings:
     feedback_file: Path = Path("data/feedback.jsonl")
     feedback_keep_question: bool = False
     log_questions: bool = False
+
+    @property
+    def relevance_threshold(self) -> float:
+        """BOT_MIN_SCORE, or the threshold calibrated for the encoder."""
+        if self.min_score is not None:
+            return self.min_score
+        return DEFAULT_MIN_SCORES.get(self.encoder, DEFAULT_MIN_SCORE)
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.model_cache or self.index_dir / "models"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> "Settings":
@@ -111,12 +125,17 @@ class Settings:
         encoder = env.get("BOT_ENCODER", "").strip().lower() or "torch"
         if encoder not in ("torch", "onnx-int8"):
             raise SettingsError(f"BOT_ENCODER must be 'torch' or 'onnx-int8', not '{encoder[:40]}'")
+        index_type = env.get("BOT_INDEX_TYPE", "").strip().lower() or "auto"
+        if index_type not in INDEX_TYPES:
+            raise SettingsError(f"BOT_INDEX_TYPE must be one of {', '.join(INDEX_TYPES)}, not '{index_type[:40]}'")
         return cls(
             corpus_dir=Path(env.get("BOT_CORPUS_DIR", "").strip() or "corpus"),
             index_dir=Path(env.get("BOT_INDEX_DIR", "").strip() or "index"),
             model=env.get("BOT_MODEL", "").strip() or "all-MiniLM-L6-v2",
             encoder=encoder,
-            min_score=_float(env, "BOT_MIN_SCORE", DEFAULT_MIN_SCORE, -1.0, 1.0),
+            index_type=index_type,
+            model_cache=Path(env["BOT_MODEL_CACHE"].strip()) if env.get("BOT_MODEL_CACHE", "").strip() else None,
+            min_score=_float(env, "BOT_MIN_SCORE", None, -1.0, 1.0),
             fusion_alpha=_float(env, "BOT_FUSION_ALPHA", DEFAULT_FUSION_ALPHA, 0.0, 1.0),
             top_k=_int(env, "BOT_TOP_K", 3, 1, 10),
             locale=env.get("BOT_LOCALE", "").strip() or "en-US",

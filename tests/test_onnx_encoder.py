@@ -43,13 +43,13 @@ def test_the_encoder_is_named_by_its_export_and_cached(onnx_embedder, tmp_path_f
 
 
 def test_seed_retrieval_with_the_int8_encoder(onnx_embedder, tmp_path):
-    """Ranking is preserved; the relevance threshold was calibrated on the torch encoder's scores
-    (int8 scores run about 0.02 lower on borderline questions), so it is checked separately."""
-    from bot.core.search import search
+    """Ranking is preserved, and off-topic questions stay silent at the int8 encoder's own calibrated
+    threshold (its scores differ from torch's by about 0.01, so it has its own)."""
+    from bot.core.search import DEFAULT_MIN_SCORES, search
 
     cases = yaml.safe_load((DATA / "seed_questions.yaml").read_text())
     shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
-    lib = Library(tmp_path / "corpus", tmp_path / "index", onnx_embedder)
+    lib = Library(tmp_path / "corpus", tmp_path / "index", onnx_embedder, min_score=DEFAULT_MIN_SCORES["onnx-int8"])
     lib.load()
     assert lib.index.manifest["model"] == onnx_embedder.name
     for case in cases["answerable"]:
@@ -57,3 +57,13 @@ def test_seed_retrieval_with_the_int8_encoder(onnx_embedder, tmp_path):
         assert any(case["passage"] in h.passage.text for h in hits), case["q"]
     for question in cases["off_topic"]:
         assert not lib.ask(question).answered, question
+
+
+def test_each_encoder_gets_its_calibrated_threshold_unless_one_is_set():
+    from bot.core.search import DEFAULT_MIN_SCORES
+    from bot.settings import Settings
+
+    assert Settings.from_env({}, dotenv=False).relevance_threshold == DEFAULT_MIN_SCORES["torch"] == 0.35
+    assert Settings.from_env({"BOT_ENCODER": "onnx-int8"}, dotenv=False).relevance_threshold == 0.41
+    assert Settings.from_env({"BOT_ENCODER": "onnx-int8", "BOT_MIN_SCORE": "0.3"},
+                             dotenv=False).relevance_threshold == 0.3

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -33,7 +35,23 @@ def _digest(path: Path) -> str:
 
 
 def export_int8(model_dir: Path, out_dir: Path) -> Path:
-    """Export ``model_dir`` (a sentence-transformers folder) to ``out_dir/model_qint8.onnx``, atomically."""
+    """Export ``model_dir`` (a sentence-transformers folder) to ``out_dir/model_qint8.onnx``, atomically.
+
+    The exporter's and quantizer's warnings (tracer notes, "consider pre-processing") are expected
+    and say nothing to a user; they are silenced here.
+    """
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # onnxruntime.quantization warns on the root logger
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _export_int8(model_dir, out_dir)
+    finally:
+        root.setLevel(level)
+
+
+def _export_int8(model_dir: Path, out_dir: Path) -> Path:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
