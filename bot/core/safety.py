@@ -17,6 +17,7 @@ using the embedding model the bot already loads; it can raise a check-in, never 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ _ABSOLUTE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)  # the same passages are quoted again and again
 def claim_guard(text: str) -> bool:
     """True if a passage prescribes intimacy or promises healing: it gets the counter-note."""
     return bool(_PRESCRIBE.search(text) or _ABSOLUTE.search(text))

@@ -62,9 +62,9 @@ def rank(index: LoadedIndex, query: np.ndarray, *, k: int, query_text: str | Non
         return [(row, cos, cos) for row, cos in dense[:k]]
     lexical = index.lexical.search(query_text, n, rows)
     cosines = dict(dense)
-    for row, _ in lexical:
-        if row not in cosines:
-            cosines[row] = float(index.vector(row) @ query)
+    missing = np.asarray([row for row, _ in lexical if row not in cosines], dtype=np.int64)
+    if len(missing):
+        cosines.update(zip(missing.tolist(), (index.vectors_of(missing) @ query).tolist()))
     best = max((b for _, b in lexical), default=0.0) or 1.0
     bm25 = {row: b / best for row, b in lexical}
     fused = [(row, (1 - alpha) * cos + alpha * bm25.get(row, 0.0), cos) for row, cos in cosines.items()]

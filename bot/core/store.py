@@ -193,8 +193,8 @@ class LoadedIndex:
         if open_count < self.size:
             self.unrestricted_rows = (np.sort(np.concatenate(open_parts)).astype(np.int64)
                                       if open_parts else empty)
-            if len(self.unrestricted_rows) > SUBSET_EXACT_LIMIT:
-                self._open_selector = self._bitmap_selector(self.unrestricted_rows)
+            # Built once: every question outside age-restricted channels uses it.
+            self._open_selector = self._bitmap_selector(self.unrestricted_rows)
 
     @property
     def size(self) -> int:
@@ -269,6 +269,7 @@ class LoadedIndex:
             else:
                 params = faiss.SearchParameters()
             params.sel = (self._open_selector if rows is self.unrestricted_rows and self._open_selector is not None
+                          else self._bitmap_selector(rows) if len(rows) > self.size // 64
                           else faiss.IDSelectorBatch(rows))
         k = min(k, self.size)
         scores, ids = self.index.search(q, k, params=params)
@@ -405,6 +406,9 @@ class IndexStore:
             problems.append("passages of unknown articles")
         if problems:
             raise IndexCorrupt(f"the index in {path} is inconsistent ({'; '.join(problems)}). {REBUILD_HINT}")
+        # One question is one single-vector search: FAISS's OpenMP threads only add wake-up latency
+        # and fight the encoder for the cores (builds raise it again while they add vectors).
+        _faiss().omp_set_num_threads(1)
         if manifest.get("index_type") == "hnsw":
             index.hnsw.efSearch = int(manifest.get("ef_search", HNSW_EF_SEARCH))
         return LoadedIndex(path, manifest, index, passages, articles, hashes, rows.astype(np.int64), lexical)
