@@ -115,7 +115,7 @@ def _previous(store: IndexStore, embedder: Embedder, live: LoadedIndex | None) -
 
 def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder, *,
                   chunking: ChunkSettings = ChunkSettings(), progress: Progress | None = None,
-                  batch_size: int = 64, scan: CorpusScan | None = None, live: LoadedIndex | None = None,
+                  batch_size: int = 32, scan: CorpusScan | None = None, live: LoadedIndex | None = None,
                   index_type: str = "auto") -> BuildReport:
     """Bring the index in ``store`` up to date with ``corpus_dir``; publish a new generation if needed.
 
