@@ -287,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("sync", parents=[common], help="publish the slash commands globally (a deliberate step)")
     p.set_defaults(func=cmd_sync)
+    from .bench import add_parser as add_bench
+
+    add_bench(sub, common)
     return parser
 
 
