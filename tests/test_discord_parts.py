@@ -86,6 +86,16 @@ def test_rate_limiter_per_user_and_per_channel():
     assert limiter.channel_wait(9) == 0 and limiter.user_wait(1) == 0
 
 
+def test_the_vote_record_is_bounded_and_refuses_a_second_vote():
+    from bot.discordbot.feedback import RecentSet
+
+    voted = RecentSet(size=3)
+    assert voted.add(("a", 1)) and not voted.add(("a", 1))
+    for member in range(2, 6):
+        voted.add(("a", member))
+    assert len(voted) == 3 and ("a", 1) not in voted and ("a", 5) in voted
+
+
 def test_cut_never_splits_a_word_when_it_can_avoid_it():
     assert render.cut("short", 10) == "short"
     assert render.cut("one two three four", 12) == "one two…"

@@ -16,7 +16,7 @@ from ..core.answer import Answer
 from ..core.library import Library
 from ..settings import Settings
 from . import render
-from .feedback import AnswerCache, FeedbackStore
+from .feedback import AnswerCache, FeedbackStore, RecentSet
 from .limits import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -74,11 +74,10 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:f
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: LibraryBot = interaction.client  # type: ignore[assignment]
         voter = (self.key, interaction.user.id)
-        if voter in bot.voted:
+        if not bot.voted.add(voter):
             await interaction.response.send_message("You've already rated this answer. Thank you!",
                                                     ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        bot.voted.add(voter)
         answer = bot.answers.get(self.key)
         await asyncio.to_thread(bot.feedback.record, self.key, self.vote == "up", answer)
         log.info("feedback helpful=%s", self.vote == "up")
@@ -155,7 +154,7 @@ class LibraryBot(commands.AutoShardedBot):
         self.feedback = feedback or FeedbackStore(settings.feedback_file, keep_question=settings.feedback_keep_question)
         self.limiter = limiter or RateLimiter(settings.cooldown_seconds, settings.cooldown_per_channel)
         self.answers = AnswerCache()
-        self.voted: set[tuple[str, int]] = set()
+        self.voted = RecentSet()  # (answer key, member): one vote each, bounded like the answer cache
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

@@ -31,6 +31,32 @@ class AnswerCache:
             return self._items.get(key)
 
 
+class RecentSet:
+    """The last ``size`` keys added (bounded, in memory): who already voted on which answer."""
+
+    def __init__(self, size: int = 20000) -> None:
+        self.size = size
+        self._items: OrderedDict[object, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, key: object) -> bool:
+        """Add ``key``; False if it was already there."""
+        with self._lock:
+            if key in self._items:
+                return False
+            self._items[key] = None
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return True
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class FeedbackStore:
     def __init__(self, path: Path, *, keep_question: bool = False) -> None:
         self.path = Path(path)
