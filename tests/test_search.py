@@ -109,3 +109,23 @@ def test_questions_during_a_refresh_are_answered_from_the_old_index(library, cor
     worker.join(5)
     assert library.index is not old
     assert library.ask("rivers carve valleys flowing water").quotes[0].article == "rivers.md"
+
+
+def test_a_serving_library_follows_an_index_another_process_published(library, corpus_dir, fake_embedder,
+                                                                       monkeypatch):
+    from bot.core import library as library_module
+
+    monkeypatch.setattr(library_module, "FOLLOW_SECONDS", 3600.0)
+    other = make_test_library(corpus_dir, library.store.root, fake_embedder, min_score=0.2)  # e.g. a second shard
+    write_article(corpus_dir, "lighthouse.md", "Lighthouse Keepers",
+                  "Lighthouse keepers trimmed the lamp wicks every evening before the storms.")
+    other.refresh()
+    question = "what did lighthouse keepers trim before storms?"
+    assert not library.ask(question).answered  # looked at once every FOLLOW_SECONDS
+    monkeypatch.setattr(library_module, "FOLLOW_SECONDS", 0.0)
+    assert library.ask(question).quotes[0].article == "lighthouse.md"
+    # a damaged new generation is not swapped in: the library keeps serving the one it has
+    write_article(corpus_dir, "lamps.md", "Lamps", "Oil lamps need clean glass chimneys to burn brightly.")
+    other.refresh()
+    (other.store.current_path() / "index.faiss").write_bytes(b"garbage")
+    assert library.ask(question).quotes[0].article == "lighthouse.md"

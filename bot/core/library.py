@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -29,6 +30,9 @@ from .tags import tag_key
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
+# How often a serving library looks whether another process (a shard, `python -m bot index build`)
+# published a new index generation. One small file read.
+FOLLOW_SECONDS = 5.0
 
 
 class TagNotFound(BotError):
@@ -84,6 +88,8 @@ class Library:
         self.index_type = index_type
         self._live: LoadedIndex | None = None
         self._refresh_lock = threading.Lock()
+        self._follow_lock = threading.Lock()
+        self._followed_at = time.monotonic()
 
     @property
     def embedder(self) -> Embedder:
@@ -100,7 +106,36 @@ class Library:
         live = self._live
         if live is None:
             raise IndexMissing("the index is not loaded yet")
+        if time.monotonic() - self._followed_at >= FOLLOW_SECONDS:
+            live = self._follow(live)
         return live
+
+    def _follow(self, live: LoadedIndex) -> LoadedIndex:
+        """Swap in a generation another process published; keep the live one if it cannot be read."""
+        if not self._follow_lock.acquire(blocking=False):
+            return live  # another thread is already looking
+        try:
+            self._followed_at = time.monotonic()
+            if self._refresh_lock.locked():
+                return live  # our own refresh swaps it in
+            try:
+                path = self.store.current_path()
+            except BotError:
+                return live
+            if path is None or path == live.path:
+                return live
+            try:
+                embedder = self._embedder  # a library that only lists tags may never load its model
+                fresh = (self.store.load(model=embedder.name, dimension=embedder.dimension) if embedder is not None
+                         else self.store.load())
+            except BotError as exc:
+                log.warning("a new index was published but cannot be used; still serving the old one: %s", exc)
+                return live
+            log.info("now serving the index generation %s, published by another process", fresh.path.name)
+            self._live = fresh
+            return fresh
+        finally:
+            self._follow_lock.release()
 
     def load(self, *, build_if_missing: bool = True, check_model: bool = True,
              progress: Progress | None = None) -> BuildReport | None:
