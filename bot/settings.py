@@ -53,7 +53,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, not '{raw[:40]}'")
 
 
-def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
+def _ids(env: Mapping[str, str], name: str, what: str = "Discord ids") -> tuple[int, ...]:
     raw = env.get(name, "").strip()
     if not raw:
         return ()
@@ -63,7 +63,7 @@ def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
         if not part:
             continue
         if not part.isdigit():
-            raise SettingsError(f"{name} must be a comma-separated list of Discord ids, not '{part[:40]}'")
+            raise SettingsError(f"{name} must be a comma-separated list of {what}, not '{part[:40]}'")
         out.append(int(part))
     return tuple(out)
 
@@ -89,6 +89,8 @@ class Settings:
     cooldown_seconds: float = 15.0
     cooldown_per_channel: int = 20  # questions per channel per minute
     dev_guild: int | None = None
+    shard_count: int | None = None  # with shard_ids: this process runs only those shards (docs/scaling.md)
+    shard_ids: tuple[int, ...] = ()
     ephemeral_answers: bool = False
     feedback_file: Path = Path("data/feedback.jsonl")
     feedback_keep_question: bool = False
@@ -125,6 +127,12 @@ class Settings:
         encoder = env.get("BOT_ENCODER", "").strip().lower() or "torch"
         if encoder not in ("torch", "onnx-int8"):
             raise SettingsError(f"BOT_ENCODER must be 'torch' or 'onnx-int8', not '{encoder[:40]}'")
+        shard_count = _int(env, "BOT_SHARD_COUNT", 0, 0, 100_000) or None
+        shard_ids = _ids(env, "BOT_SHARD_IDS", "shard numbers")
+        if shard_ids and shard_count is None:
+            raise SettingsError("BOT_SHARD_IDS needs BOT_SHARD_COUNT (the number of shards across all processes)")
+        if any(i >= (shard_count or 0) for i in shard_ids):
+            raise SettingsError(f"BOT_SHARD_IDS must be below BOT_SHARD_COUNT ({shard_count})")
         index_type = env.get("BOT_INDEX_TYPE", "").strip().lower() or "auto"
         if index_type not in INDEX_TYPES:
             raise SettingsError(f"BOT_INDEX_TYPE must be one of {', '.join(INDEX_TYPES)}, not '{index_type[:40]}'")
@@ -147,6 +155,8 @@ class Settings:
             cooldown_seconds=_float(env, "BOT_COOLDOWN_SECONDS", 15.0, 0.0, 3600.0),
             cooldown_per_channel=_int(env, "BOT_CHANNEL_RATE_PER_MINUTE", 20, 1, 10000),
             dev_guild=guild[0] if guild else None,
+            shard_count=shard_count,
+            shard_ids=shard_ids,
             ephemeral_answers=visibility == "ephemeral",
             feedback_file=Path(env.get("BOT_FEEDBACK_FILE", "").strip() or "data/feedback.jsonl"),
             feedback_keep_question=_bool(env, "BOT_FEEDBACK_KEEP_QUESTION", False),

@@ -86,6 +86,22 @@ def test_rate_limiter_per_user_and_per_channel():
     assert limiter.channel_wait(9) == 0 and limiter.user_wait(1) == 0
 
 
+def test_shards_of_this_process_come_from_settings(tmp_path, corpus_dir, fake_embedder):
+    from bot.discordbot.client import LibraryBot
+    from bot.settings import SettingsError
+
+    settings = Settings.from_env({"BOT_SHARD_COUNT": "4", "BOT_SHARD_IDS": "2, 3"}, dotenv=False)
+    assert (settings.shard_count, settings.shard_ids) == (4, (2, 3))
+    for bad, message in [({"BOT_SHARD_IDS": "0"}, "needs BOT_SHARD_COUNT"),
+                         ({"BOT_SHARD_COUNT": "2", "BOT_SHARD_IDS": "2"}, "below"),
+                         ({"BOT_SHARD_COUNT": "2", "BOT_SHARD_IDS": "one"}, "shard numbers")]:
+        with pytest.raises(SettingsError, match=message):
+            Settings.from_env(bad, dotenv=False)
+    bot = LibraryBot(settings, make_test_library(corpus_dir, tmp_path / "index", fake_embedder),
+                     shard_count=settings.shard_count, shard_ids=list(settings.shard_ids))
+    assert bot.shard_count == 4 and bot.shard_ids == [2, 3]
+
+
 def test_the_vote_record_is_bounded_and_refuses_a_second_vote():
     from bot.discordbot.feedback import RecentSet
 

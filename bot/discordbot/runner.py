@@ -38,7 +38,10 @@ def run(settings: Settings, *, sync_global: bool = False) -> int:
     report = library.load()  # the model and index load once, before connecting
     if report is not None:
         log.warning("built the index at start-up: %s", " ".join(report.lines()))
-    bot = LibraryBot(settings, library)
+    sharding = {"shard_count": settings.shard_count} if settings.shard_count else {}
+    if settings.shard_ids:
+        sharding["shard_ids"] = list(settings.shard_ids)
+    bot = LibraryBot(settings, library, **sharding)
 
     async def main() -> None:
         async with bot:
