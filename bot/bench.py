@@ -419,6 +419,7 @@ def run(args: argparse.Namespace) -> dict:
             finally:
                 path.write_text(original, encoding="utf-8")
                 stack.library.refresh()
+            built[stack.name] = stack.library.index  # the refreshes published newer generations
             entry["stacks"][stack.name] = figures
         _say(f"  N={n}: answer latency, {args.rounds} rounds of {len(QUESTIONS)} questions, stacks taking turns ...")
         _latency(stacks, args.rounds)

@@ -305,3 +305,12 @@ def test_passages_are_read_on_demand_and_damage_is_reported(corpus_dir, tmp_path
     path.write_bytes(bytes(data))
     with pytest.raises(IndexCorrupt, match="index build"):
         store.load().passages[0]
+
+
+def test_a_loaded_index_still_reads_its_passages_after_its_folder_is_removed(corpus_dir, tmp_path, fake_embedder):
+    store = IndexStore(tmp_path / "index")
+    refresh_index(corpus_dir, store, fake_embedder)
+    loaded = store.load()
+    expected = [p.text for p in store.load().passages]
+    shutil.rmtree(loaded.path)  # what a newer build's clean-up does to a generation two steps old
+    assert [p.text for p in loaded.passages] == expected and loaded.passages[0].text == expected[0]

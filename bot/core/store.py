@@ -98,8 +98,8 @@ def make_faiss_index(kind: str, dimension: int, vectors: np.ndarray):
 class PassageTable(Sequence[Passage]):
     """The passages of a generation, read from passages.jsonl on demand (byte offsets in memory).
 
-    A library of a million passages keeps only two integers per passage in memory; a quote reads
-    its one line from the page cache.
+    Memory holds about 44 bytes per passage (its byte offset, its article, its embed hash); a quote
+    reads its one line from the page cache.
     """
 
     def __init__(self, path: Path, offsets: np.ndarray) -> None:
@@ -136,11 +136,10 @@ class PassageTable(Sequence[Passage]):
             raise IndexCorrupt(f"passage {i} of {self._path.parent} is damaged. {REBUILD_HINT}") from None
 
     def __iter__(self) -> Iterator[Passage]:
-        with open(self._path, encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                row.pop("embed_hash", None)
-                yield Passage(**row)
+        # Through the open file, never the path: a newer build may have removed this generation's
+        # folder while a reader still holds it.
+        for i in range(len(self)):
+            yield self[i]
 
 
 @dataclass
@@ -411,7 +410,7 @@ class IndexStore:
         _faiss().omp_set_num_threads(1)
         if manifest.get("index_type") == "hnsw":
             index.hnsw.efSearch = int(manifest.get("ef_search", HNSW_EF_SEARCH))
-        return LoadedIndex(path, manifest, index, passages, articles, hashes, rows.astype(np.int64), lexical)
+        return LoadedIndex(path, manifest, index, passages, articles, hashes, rows, lexical)
 
     # -- writing ---------------------------------------------------------------------------------
 
