@@ -405,6 +405,8 @@ def run(args: argparse.Namespace) -> dict:
             index = stack.library.index
             figures["passages"] = index.size
             figures["index_type"] = index.index_type
+            figures["ef_search"] = index.manifest.get("ef_search")
+            figures["build_recall_at_10"] = index.manifest.get("recall_at_10")
             built[stack.name] = index
             # Refreshes: nothing changed, then one article changed (and put back, untimed).
             times = []
@@ -440,7 +442,9 @@ def run(args: argparse.Namespace) -> dict:
                 model_rss_mib=model["rss_mib"], raw_vectors_mib=raw,
                 rss_ratio=probe["rss_mib"] / (model["rss_mib"] + raw), torch_loaded=probe["torch_loaded"])
         if built[product.name].index_type == "hnsw":
-            entry["recall"] = _recall(built[product.name], product.embedder.encode(_recall_questions(corpus)))
+            tuned = built[product.name].manifest.get("ef_search")
+            efs = sorted({16, 32, 64, 96, 128, *( [tuned] if tuned else [])})
+            entry["recall"] = _recall(built[product.name], product.embedder.encode(_recall_questions(corpus)), efs)
         if not entry["stacks"][product.name].get("vectors_lent"):
             largest_real, largest_corpus = built[product.name], corpus
         report["sizes"].append(entry)
@@ -516,7 +520,9 @@ def _print_size(entry: dict) -> None:
     b, p = entry["stacks"]["baseline"], entry["stacks"]["product"]
     lent = lambda s: " (vectors lent)" if s.get("vectors_lent") else ""  # noqa: E731
     rows = [
-        ("index", f"{b['index_type']}{lent(b)}", f"{p['index_type']}{lent(p)}", ""),
+        ("index", f"{b['index_type']}{lent(b)}", f"{p['index_type']}{lent(p)}",
+         f"HNSW efSearch {p['ef_search']} (recall@10 {p['build_recall_at_10']:.3f} at build)" if p.get("ef_search")
+         else ""),
         ("answer p50 ms", f"{b['p50_ms']:.1f}", f"{p['p50_ms']:.1f}", _ratio(b["p50_ms"], p["p50_ms"]) + " lower"),
         ("answer p99 ms", f"{b['p99_ms']:.1f}", f"{p['p99_ms']:.1f}",
          f"product p99/p50 {p['p99_ms'] / p['p50_ms']:.1f}"),

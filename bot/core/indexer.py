@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import platform
+import random
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +115,25 @@ def _previous(store: IndexStore, embedder: Embedder, live: LoadedIndex | None) -
     return prev, None
 
 
+_SENTENCE = re.compile(r"[^.!?\n]{25,200}[.!?]")
+
+
+def _probe_sentences(passages: list[Passage], n: int = 200, seed: int = 0) -> list[str]:
+    """One sentence from each of ``n`` passages: question-sized texts to tune the HNSW beam with."""
+    rng = random.Random(seed)
+    picked = rng.sample(range(len(passages)), min(n, len(passages)))
+    out = []
+    for i in picked:
+        sentences = _SENTENCE.findall(passages[i].text)
+        out.append(rng.choice(sentences).strip() if sentences else passages[i].text[:200])
+    return out
+
+
+def _same_index_type(prev: LoadedIndex, wanted: str) -> bool:
+    """True if ``prev`` is the kind of index wanted (an HNSW build that fell back to exact counts)."""
+    return prev.index_type == wanted or (wanted == "hnsw" and bool(prev.manifest.get("hnsw_fallback")))
+
+
 def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder, *,
                   chunking: ChunkSettings = ChunkSettings(), progress: Progress | None = None,
                   batch_size: int = 32, scan: CorpusScan | None = None, live: LoadedIndex | None = None,
@@ -142,7 +163,7 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
 
         if (prev is not None and prev.manifest.get("corpus_fingerprint") == fingerprint
                 and prev.manifest.get("chunking") == settings and prev.lexical is not None
-                and prev.index_type == choose_index_type(index_type, prev.size)):
+                and _same_index_type(prev, choose_index_type(index_type, prev.size))):
             report.passages_total = report.passages_reused = prev.size
             report.seconds = time.perf_counter() - started
             return report
@@ -209,7 +230,8 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
             "versions": _versions(),
         }
         lexical = LexicalIndex.build([p.embed_text if chunking.title_context else p.text for p in passages])
-        store.publish(manifest, vectors, passages, hashes, scan.articles, lexical)
+        probes = embedder.encode(_probe_sentences(passages), batch_size=batch_size) if kind == "hnsw" else None
+        store.publish(manifest, vectors, passages, hashes, scan.articles, lexical, probes=probes)
         report.published = True
         report.seconds = time.perf_counter() - started
         return report

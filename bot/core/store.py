@@ -51,8 +51,10 @@ INDEX_TYPES = ("auto", "flat", "exact", "hnsw")
 # and grows linearly (26 ms at 1M), HNSW stays under 1 ms (python -m bot bench, docs/scaling.md).
 APPROX_THRESHOLD = 50_000
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 96  # recall@10 against exact >= 0.95 on real passage embeddings (bench --recall)
+HNSW_EF_CONSTRUCTION = 200  # against 80: the beam a question needs for recall@10 0.95 halves (bench)
+HNSW_EF_SEARCH = 96  # the first beam width tried; each build raises it until recall@10 reaches RECALL_TARGET
+HNSW_EF_MAX = 1024
+RECALL_TARGET = 0.95  # recall@10 of the graph against exact search, measured on the library's own vectors
 SUBSET_EXACT_LIMIT = 20_000  # a filter this small is searched exactly, never through the graph
 
 
@@ -93,6 +95,65 @@ def make_faiss_index(kind: str, dimension: int, vectors: np.ndarray):
     elif not index.is_trained:
         index.train(np.zeros((1, dimension), dtype=np.float32))
     return index
+
+
+def _exact_neighbours(data: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """Row ids of the exact top ``k`` for each query, by blocks (no second copy of the vectors)."""
+    best_s = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    best_i = np.zeros((len(queries), 0), dtype=np.int64)
+    for lo in range(0, len(data), 65536):
+        block = data[lo:lo + 65536] @ queries.T  # (block, queries)
+        top = np.argpartition(-block, min(k, len(block) - 1), axis=0)[:k].T if len(block) > k else \
+            np.tile(np.arange(len(block)), (len(queries), 1))
+        scores = np.take_along_axis(block.T, top, axis=1)
+        best_s = np.concatenate([best_s, scores], axis=1)
+        best_i = np.concatenate([best_i, top + lo], axis=1)
+        keep = np.argsort(-best_s, axis=1)[:, :k]
+        best_s, best_i = np.take_along_axis(best_s, keep, 1), np.take_along_axis(best_i, keep, 1)
+    return best_i
+
+
+def tune_ef_search(index, data: np.ndarray, queries: np.ndarray | None = None, *, target: float = RECALL_TARGET,
+                   sample: int = 200, seed: int = 0) -> tuple[int | None, float]:
+    """The smallest efSearch whose recall@10 against exact search reaches ``target`` (None if none
+    up to HNSW_EF_MAX does), and that recall.
+
+    ``queries``: question-like vectors (the indexer embeds sentences of the library's passages;
+    short texts sit farther from the passages than passages do from each other, and need a wider
+    beam). Without them, ``sample`` of the library's own vectors, each left out of its results.
+    """
+    if queries is None:
+        rng = np.random.default_rng(seed)
+        rows = rng.choice(len(data), size=min(sample, len(data)), replace=False)
+        queries = np.ascontiguousarray(data[rows], dtype=np.float32)
+    else:
+        rows = np.full(len(queries), -1, dtype=np.int64)
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+
+    def top10(ids: np.ndarray, own: int) -> list[int]:
+        return [i for i in ids.tolist() if i != own and i >= 0][:10]
+
+    # Tie-aware: a result counts if it scores at least the exact tenth best (equal vectors are
+    # common: the same paragraph in two articles).
+    floors = []
+    for t, r, q in zip(_exact_neighbours(data, queries, 11), rows.tolist(), queries):
+        best = top10(t, r)
+        floors.append((float(data[best[-1]] @ q) - 1e-4, len(best)) if best else (np.inf, 1))
+    recall = 0.0
+    ef = HNSW_EF_SEARCH
+    while ef <= HNSW_EF_MAX:
+        index.hnsw.efSearch = ef
+        found = index.search(queries, 11)[1]
+        hits = []
+        for f, r, q, (floor, want) in zip(found, rows.tolist(), queries, floors):
+            got = top10(f, r)
+            good = int(np.sum(data[got] @ q >= floor)) if got else 0
+            hits.append(min(good, want) / want)
+        recall = float(np.mean(hits))
+        if recall >= target:
+            return ef, recall
+        ef *= 2
+    return None, recall
 
 
 class PassageTable(Sequence[Passage]):
@@ -458,16 +519,39 @@ class IndexStore:
             shutil.rmtree(old, ignore_errors=True)
 
     def publish(self, manifest: dict, vectors: np.ndarray, passages: Sequence[Passage],
-                embed_hashes: Sequence[str], articles: Sequence[Article], lexical: LexicalIndex | None = None) -> Path:
+                embed_hashes: Sequence[str], articles: Sequence[Article], lexical: LexicalIndex | None = None,
+                probes: np.ndarray | None = None) -> Path:
         """Write a new generation and make it live. Call with build_lock held.
 
-        ``manifest["index_type"]`` ("flat", "exact" or "hnsw") says which FAISS index to build.
+        ``manifest["index_type"]`` ("flat", "exact" or "hnsw") says which FAISS index to build. An
+        HNSW index gets the smallest efSearch that reaches RECALL_TARGET on ``probes`` (question-like
+        vectors; see tune_ef_search), or becomes an exact index if none does.
         """
         faiss = _faiss()
         tmp = self.root / f".tmp-{secrets.token_hex(4)}"
         tmp.mkdir(parents=True)
         try:
             index = make_faiss_index(manifest["index_type"], int(manifest["dimension"]), vectors)
+            if manifest["index_type"] == "hnsw" and len(vectors) > 11:
+                manifest = dict(manifest)
+                threads = faiss.omp_get_max_threads()
+                faiss.omp_set_num_threads(os.cpu_count() or 1)
+                try:
+                    ef, recall = tune_ef_search(index, np.asarray(vectors, dtype=np.float32), probes,
+                                                target=RECALL_TARGET)
+                finally:
+                    faiss.omp_set_num_threads(threads)
+                manifest["recall_at_10"] = round(recall, 4)
+                if ef is None:  # the graph cannot reach the target on these vectors: search exactly
+                    log.warning("HNSW recall@10 %.3f < %.2f at efSearch %d; this index searches exactly instead",
+                                recall, RECALL_TARGET, HNSW_EF_MAX)
+                    manifest.update(index_type="exact", hnsw_fallback=True)
+                    manifest.pop("hnsw", None)
+                    manifest.pop("ef_search", None)
+                    index = make_faiss_index("exact", int(manifest["dimension"]), vectors)
+                else:
+                    manifest["ef_search"] = ef
+                    index.hnsw.efSearch = ef
             faiss.write_index(index, str(tmp / "index.faiss"))
             position = {a.path: i for i, a in enumerate(articles)}
             offsets = np.zeros(len(passages) + 1, dtype=np.int64)
