@@ -332,7 +332,7 @@ def _million(base: np.ndarray, queries: np.ndarray, n: int, seed: int = 11) -> d
     out["exact_p50_ms"] = _pct(exact_times, 50)
     out["float16_recall_at_10"] = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(
         (x.tolist() for x in truth16), (x.tolist() for x in truth))]))
-    for ef in (32, 64, HNSW_EF_SEARCH, 128, 256):
+    for ef in (64, HNSW_EF_SEARCH, 128, 256, 384, 512, 1024):
         hnsw.hnsw.efSearch = ef
         times, hits, hits32 = [], [], []
         for q, want, want32 in zip(queries, truth16, truth):
@@ -405,8 +405,6 @@ def run(args: argparse.Namespace) -> dict:
             index = stack.library.index
             figures["passages"] = index.size
             figures["index_type"] = index.index_type
-            figures["ef_search"] = index.manifest.get("ef_search")
-            figures["build_recall_at_10"] = index.manifest.get("recall_at_10")
             built[stack.name] = index
             # Refreshes: nothing changed, then one article changed (and put back, untimed).
             times = []
@@ -421,7 +419,9 @@ def run(args: argparse.Namespace) -> dict:
             finally:
                 path.write_text(original, encoding="utf-8")
                 stack.library.refresh()
-            built[stack.name] = stack.library.index  # the refreshes published newer generations
+            built[stack.name] = live = stack.library.index  # the refreshes published newer generations
+            figures.update(index_type=live.index_type, ef_search=live.manifest.get("ef_search"),
+                           build_recall_at_10=live.manifest.get("recall_at_10"))
             entry["stacks"][stack.name] = figures
         _say(f"  N={n}: answer latency, {args.rounds} rounds of {len(QUESTIONS)} questions, stacks taking turns ...")
         _latency(stacks, args.rounds)
@@ -521,8 +521,8 @@ def _print_size(entry: dict) -> None:
     lent = lambda s: " (vectors lent)" if s.get("vectors_lent") else ""  # noqa: E731
     rows = [
         ("index", f"{b['index_type']}{lent(b)}", f"{p['index_type']}{lent(p)}",
-         f"HNSW efSearch {p['ef_search']} (recall@10 {p['build_recall_at_10']:.3f} at build)" if p.get("ef_search")
-         else ""),
+         f"HNSW efSearch {p['ef_search']} (recall@10 {p['build_recall_at_10']:.3f} at build)"
+         if p.get("ef_search") and p.get("build_recall_at_10") is not None else ""),
         ("answer p50 ms", f"{b['p50_ms']:.1f}", f"{p['p50_ms']:.1f}", _ratio(b["p50_ms"], p["p50_ms"]) + " lower"),
         ("answer p99 ms", f"{b['p99_ms']:.1f}", f"{p['p99_ms']:.1f}",
          f"product p99/p50 {p['p99_ms'] / p['p50_ms']:.1f}"),

@@ -61,6 +61,12 @@ def fake_embedder() -> FakeEmbedder:
 
 
 @pytest.fixture(scope="session")
+def onnx_cache_dir(tmp_path_factory) -> Path:
+    """Where the int8 ONNX export is cached, once per session (the export takes about 15 s)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
 def real_embedder():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
     from bot.core.embedder import load_embedder

@@ -24,9 +24,10 @@ def test_generated_corpus_has_about_the_requested_passages_all_unique(tmp_path):
 
 
 @pytest.mark.model
-def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys):
+def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys, monkeypatch, onnx_cache_dir):
     from bot.bench import run
 
+    monkeypatch.setenv("BOT_MODEL_CACHE", str(onnx_cache_dir))
     args = argparse.Namespace(sizes="200", encoder="onnx-int8", index_type="hnsw", embed_limit=10_000,
                               baseline_embed_limit=100, rounds=1, cold_runs=1, million=20_000,
                               recall_vectors=None, source=str(ROOT / "corpus"), work=str(tmp_path / "bench"),

@@ -14,10 +14,10 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="session")
-def onnx_embedder(tmp_path_factory):
+def onnx_embedder(onnx_cache_dir):
     from bot.core.onnx_encoder import OnnxEmbedder
 
-    return OnnxEmbedder(cache_dir=tmp_path_factory.mktemp("models"))
+    return OnnxEmbedder(cache_dir=onnx_cache_dir)
 
 
 def _texts():
