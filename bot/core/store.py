@@ -67,6 +67,18 @@ def choose_index_type(requested: str, size: int) -> str:
     return "hnsw" if size > APPROX_THRESHOLD else "exact"
 
 
+@contextlib.contextmanager
+def all_cores() -> Iterator[None]:
+    """FAISS on every core for a build's batch work; serving sets it to one thread (load)."""
+    faiss = _faiss()
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
 def make_faiss_index(kind: str, dimension: int, vectors: np.ndarray):
     """A filled FAISS index of ``kind`` over normalized ``vectors`` (inner product = cosine)."""
     faiss = _faiss()
@@ -86,12 +98,8 @@ def make_faiss_index(kind: str, dimension: int, vectors: np.ndarray):
         data = np.ascontiguousarray(vectors, dtype=np.float32)
         if not index.is_trained:
             index.train(data[:1])  # fp16 needs no statistics; training only marks it ready
-        threads = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(os.cpu_count() or 1)  # building uses every core, serving one
-        try:
+        with all_cores():
             index.add(data)
-        finally:
-            faiss.omp_set_num_threads(threads)
     elif not index.is_trained:
         index.train(np.zeros((1, dimension), dtype=np.float32))
     return index
@@ -534,13 +542,9 @@ class IndexStore:
             index = make_faiss_index(manifest["index_type"], int(manifest["dimension"]), vectors)
             if manifest["index_type"] == "hnsw" and len(vectors) > 11:
                 manifest = dict(manifest)
-                threads = faiss.omp_get_max_threads()
-                faiss.omp_set_num_threads(os.cpu_count() or 1)
-                try:
+                with all_cores():
                     ef, recall = tune_ef_search(index, np.asarray(vectors, dtype=np.float32), probes,
                                                 target=RECALL_TARGET)
-                finally:
-                    faiss.omp_set_num_threads(threads)
                 manifest["recall_at_10"] = round(recall, 4)
                 if ef is None:  # the graph cannot reach the target on these vectors: search exactly
                     log.warning("HNSW recall@10 %.3f < %.2f at efSearch %d; this index searches exactly instead",
