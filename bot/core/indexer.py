@@ -168,6 +168,9 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
             report.seconds = time.perf_counter() - started
             return report
 
+        def embedded(p: Passage) -> str:  # the text a passage's vector is made from
+            return p.embed_text if chunking.title_context else p.text
+
         # Unchanged articles keep their passages, hashes and vectors: only what changed is chunked
         # (tokenized) and embedded. Passages are reused only if the same bot and settings made them.
         same_chunking = (prev is not None and prev.manifest.get("chunking") == settings
@@ -187,7 +190,7 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
             for p in chunk_articles([article], embedder.count_tokens, embedder.max_tokens,
                                     chunking.max_tokens, chunking.min_tokens):
                 passages.append(p)
-                hashes.append(_embed_hash(p.embed_text if chunking.title_context else p.text))
+                hashes.append(_embed_hash(embedded(p)))
                 reused_rows.append(-1)
         # A changed article's unchanged paragraphs are found by the hash of their text.
         by_hash: dict[str, int] = {}
@@ -203,7 +206,7 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         step = max(batch_size, 256)
         for lo in range(0, len(todo), step):
             batch = todo[lo:lo + step]
-            texts = [passages[i].embed_text if chunking.title_context else passages[i].text for i in batch]
+            texts = [embedded(passages[i]) for i in batch]
             vectors[batch] = embedder.encode(texts, batch_size=batch_size)
             if progress:
                 progress(min(lo + step, len(todo)), len(todo))
@@ -229,7 +232,7 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "versions": _versions(),
         }
-        lexical = LexicalIndex.build([p.embed_text if chunking.title_context else p.text for p in passages])
+        lexical = LexicalIndex.build([embedded(p) for p in passages])
         probes = embedder.encode(_probe_sentences(passages), batch_size=batch_size) if kind == "hnsw" else None
         store.publish(manifest, vectors, passages, hashes, scan.articles, lexical, probes=probes)
         report.published = True
