@@ -90,6 +90,7 @@ class Library:
         self._refresh_lock = threading.Lock()
         self._follow_lock = threading.Lock()
         self._followed_at = time.monotonic()
+        self._unusable: Path | None = None  # a published generation that failed to load
 
     @property
     def embedder(self) -> Embedder:
@@ -122,13 +123,14 @@ class Library:
                 path = self.store.current_path()
             except BotError:
                 return live
-            if path is None or path == live.path:
+            if path is None or path == live.path or path == self._unusable:
                 return live
             try:
                 embedder = self._embedder  # a library that only lists tags may never load its model
                 fresh = (self.store.load(model=embedder.name, dimension=embedder.dimension) if embedder is not None
                          else self.store.load())
             except BotError as exc:
+                self._unusable = path  # said once, not at every look
                 log.warning("a new index was published but cannot be used; still serving the old one: %s", exc)
                 return live
             log.info("now serving the index generation %s, published by another process", fresh.path.name)
