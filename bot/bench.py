@@ -404,7 +404,6 @@ def run(args: argparse.Namespace) -> dict:
                 figures["vectors_lent"] = True
             index = stack.library.index
             figures["passages"] = index.size
-            figures["index_type"] = index.index_type
             built[stack.name] = index
             # Refreshes: nothing changed, then one article changed (and put back, untimed).
             times = []
