@@ -176,6 +176,15 @@ def cmd_eval_safety(args: argparse.Namespace) -> int:
     return eval_main(args)
 
 
+def _eval_configs(text: str):
+    from .evaluation.retrieval import parse_configs
+
+    try:
+        return parse_configs(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_eval_retrieval(args: argparse.Namespace) -> int:
     from .evaluation.retrieval import main as eval_main
 
@@ -260,8 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = esub.add_parser("retrieval", parents=[common], help="Recall@k, MRR@10, nDCG@10 on a BEIR-layout dataset")
     e.add_argument("--dataset", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels.tsv")
-    e.add_argument("--config", default="dense,bm25,rrf,hybrid:0.3",
-                   help="comma-separated: dense, bm25, rrf, hybrid:ALPHA (default: %(default)s)")
+    e.add_argument("--config", default="dense,bm25,rrf,hybrid", type=_eval_configs,
+                   help="comma-separated: dense, bm25, rrf, wrrf:WEIGHT, hybrid (the bot's ranking), hybrid:ALPHA, "
+                        "hybrid:ALPHA:BM25_DEPTH (default: %(default)s)")
     e.add_argument("--split", help="query splits to report, ';' between reports, ',' joins splits (e.g. 'train,val;test')")
     e.add_argument("--min-grade", type=int, default=1, help="qrels score counted as relevant (MedQuAD: 3)")
     e.add_argument("--query-field", default="text", help="the queries.jsonl field to ask (default: text)")

@@ -109,3 +109,10 @@ def test_the_bot_refuses_to_start_on_a_corrupt_index_with_a_way_out(cli_env, cap
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: the index in") and err.endswith("Rebuild it with: python -m bot index build")
     assert "not-used-because" not in err
+
+
+def test_an_unknown_evaluation_configuration_is_a_usage_error(capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["eval", "retrieval", "--dataset", str(tmp_path), "--config", "dense,hybrid:lots"])
+    assert stop.value.code == 2
+    assert "unknown configuration 'hybrid:lots'" in capsys.readouterr().err

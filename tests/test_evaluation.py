@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from bot.core.search import DEFAULT_FUSION_ALPHA
 from bot.evaluation.answerability import Sample, choose, sweep
 from bot.evaluation.retrieval import Config, build_index, evaluate, load_beir
 
@@ -58,8 +59,12 @@ def test_metrics_come_out_right(dataset, tmp_path, fake_embedder):
         assert r.metrics["recall@1"] == pytest.approx(5 / 6)  # q2 has two relevant documents: 1/2 at rank 1
         assert r.metrics["mrr@10"] == pytest.approx(1.0)
         assert 0 < r.latency_ms["p50"] < 1000
-    with pytest.raises(ValueError):
-        Config.parse("nonsense")
+    assert (Config.parse("hybrid:0.2").alpha, Config.parse("hybrid:0.2").bm25_depth) == (0.2, 300)
+    assert Config.parse("hybrid:0.2:30").bm25_depth == 30
+    assert Config.parse("hybrid").alpha == DEFAULT_FUSION_ALPHA
+    for bad in ("nonsense", "hybrid:x", "hybrid:0.1:y", "hybrid:1.5", "hybrid:0.1:0"):
+        with pytest.raises(ValueError):
+            Config.parse(bad)
 
 
 def test_threshold_sweep_and_choice():

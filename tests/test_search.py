@@ -134,3 +134,45 @@ def test_a_serving_library_follows_an_index_another_process_published(library, c
         for _ in range(3):
             assert library.ask(question).quotes[0].article == "lighthouse.md"
     assert sum("cannot be used" in r.getMessage() for r in caplog.records) == 1  # said once
+
+
+class _FusionIndex:
+    """Just what rank() reads: dense top-n, BM25 top-n and vectors by row (unit vectors, cosine = dot)."""
+
+    def __init__(self, cosines: dict[int, float], bm25: list[tuple[int, float]]):
+        self.cosines, self.bm25 = cosines, bm25
+        self.lexical = self
+
+    def search(self, query, n, rows=None):  # dense, then lexical: same name, told apart by the argument
+        if isinstance(query, str):
+            return self.bm25[:n]
+        return sorted(self.cosines.items(), key=lambda t: -t[1])[:n]
+
+    def vectors_of(self, rows):
+        import numpy as np
+        return np.asarray([[self.cosines[r]] for r in rows.tolist()])
+
+
+def test_fusion_spreads_bm25_between_its_floor_and_best():
+    import numpy as np
+    from bot.core.search import rank
+
+    query = np.asarray([1.0])
+    # rows 0-2 are the dense top 3; row 3 is found by BM25 only
+    cosines = {0: 0.60, 1: 0.58, 2: 0.50, 3: 0.40}
+    index = _FusionIndex(cosines, [(2, 8.0), (3, 6.0), (1, 4.0)])
+    # the BM25 list was not cut (3 < depth): every matching passage is in it, the floor is 0
+    fused = {row: score for row, score, _ in rank(index, query, k=4, query_text="q", alpha=0.5, depth=4, bm25_depth=4)}
+    assert fused == pytest.approx({0: 0.30, 1: 0.29 + 0.25, 2: 0.25 + 0.5, 3: 0.20 + 0.375})
+    # depth 3: the third BM25 candidate is the floor, so it gains nothing over the passages outside
+    ranked = rank(index, query, k=3, query_text="q", alpha=0.5, depth=3, bm25_depth=3)
+    assert [(row, round(score, 6)) for row, score, _ in ranked] == [(2, 0.75), (3, 0.45), (0, 0.30)]
+    assert all(cos == cosines[row] for row, _, cos in ranked)  # the cosine is carried for the threshold
+    # depth 2: the floor is the second score, whatever k asks for, so a longer list keeps the same order
+    longer = rank(index, query, k=4, query_text="q", alpha=0.5, depth=2, bm25_depth=2)
+    assert [(row, round(score, 6)) for row, score, _ in longer] == [(2, 0.75), (0, 0.30), (1, 0.29), (3, 0.20)]
+    assert rank(index, query, k=2, query_text="q", alpha=0.5, depth=2, bm25_depth=2) == longer[:2]
+    # alpha 0 is dense only; equal BM25 scores in a cut list tell nothing apart
+    assert [row for row, _, _ in rank(index, query, k=3, query_text="q", alpha=0.0)] == [0, 1, 2]
+    flat = _FusionIndex(cosines, [(2, 5.0), (3, 5.0)])
+    assert [row for row, _, _ in rank(flat, query, k=2, query_text="q", alpha=0.5, depth=2, bm25_depth=2)] == [0, 1]

@@ -18,7 +18,9 @@ DEFAULT_MIN_SCORE = 0.35  # calibrated: python -m bot eval answerability (README
 DEFAULT_MIN_SCORES = {"torch": DEFAULT_MIN_SCORE, "onnx-int8": 0.41}
 DUPLICATE_COSINE = 0.95
 # BM25's share in ranking, chosen on CounselChat's train and val questions (README, Evaluation).
-DEFAULT_FUSION_ALPHA = 0.075
+DEFAULT_FUSION_ALPHA = 0.1
+# BM25 is spread over [0, 1] from the question's 300th-best passage to its best (chosen the same way).
+BM25_DEPTH = 300
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -49,27 +51,44 @@ def _allowed_rows(index: LoadedIndex, tag_key: str | None, allow_age_restricted:
 
 
 def rank(index: LoadedIndex, query: np.ndarray, *, k: int, query_text: str | None = None, alpha: float = 0.0,
-         rows: np.ndarray | None = None, depth: int = 50) -> list[tuple[int, float, float]]:
+         rows: np.ndarray | None = None, depth: int = 50,
+         bm25_depth: int = BM25_DEPTH) -> list[tuple[int, float, float]]:
     """Candidates best first as (row, fused score, cosine).
 
     ``alpha`` = 0 is dense only. Otherwise dense and BM25 candidates are pooled and ranked by
-    (1 - alpha) * cosine + alpha * BM25 / (the query's best BM25 score): the cosine keeps its
-    meaning, BM25 lifts passages that share the question's rare words.
+    (1 - alpha) * cosine + alpha * BM25', where BM25' spreads BM25 over [0, 1]: the question's best
+    passage gets 1 and its ``bm25_depth``-th gets 0 (or a score of 0 does, when fewer passages share
+    a word with the question); below that floor BM25' is 0. The pool is the top ``max(k, depth)``
+    by cosine and the top ``max(k, bm25_depth)`` by BM25. A passage outside it scores below each
+    of the dense candidates, so the first ``depth`` of this order are the first of the whole index,
+    whatever ``k`` asks for: the evaluation ranks exactly as the bot does.
+    The cosine keeps its meaning; BM25 lifts passages that share the question's rare words.
     """
     n = max(k, depth)
     dense = index.search(query, n, rows)
     if alpha <= 0 or not query_text or index.lexical is None:
         return [(row, cos, cos) for row, cos in dense[:k]]
-    lexical = index.lexical.search(query_text, n, rows)
+    lexical = index.lexical.search(query_text, max(k, bm25_depth), rows)
     cosines = dict(dense)
     missing = np.asarray([row for row, _ in lexical if row not in cosines], dtype=np.int64)
     if len(missing):
         cosines.update(zip(missing.tolist(), (index.vectors_of(missing) @ query).tolist()))
-    best = max((b for _, b in lexical), default=0.0) or 1.0
-    bm25 = {row: b / best for row, b in lexical}
+    bm25 = _spread(lexical, bm25_depth)
     fused = [(row, (1 - alpha) * cos + alpha * bm25.get(row, 0.0), cos) for row, cos in cosines.items()]
     fused.sort(key=lambda t: -t[1])
     return fused[:k]
+
+
+def _spread(lexical: list[tuple[int, float]], depth: int) -> dict[int, float]:
+    """BM25 scores (best first) mapped onto [0, 1] between the ``depth``-th score (or 0) and the best."""
+    if not lexical:
+        return {}
+    best = lexical[0][1]
+    floor = lexical[depth - 1][1] if len(lexical) >= depth else 0.0
+    span = best - floor
+    if span <= 0:  # the top ``depth`` scores are equal: nothing tells them apart from the rest
+        return {row: 0.0 for row, _ in lexical}
+    return {row: max(0.0, (b - floor) / span) for row, b in lexical}
 
 
 def search(index: LoadedIndex, query: np.ndarray, *, k: int = 3, tag_key: str | None = None,

@@ -21,7 +21,7 @@ import numpy as np
 from ..core.corpus import Article, CorpusScan
 from ..core.embedder import Embedder
 from ..core.indexer import ChunkSettings, refresh_index
-from ..core.search import normalize_question, rank
+from ..core.search import BM25_DEPTH, DEFAULT_FUSION_ALPHA, normalize_question, rank
 from ..core.store import IndexStore, LoadedIndex
 
 METRICS = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
@@ -97,6 +97,7 @@ class Config:
     alpha: float = 0.0  # 0: dense only; 1: BM25 only (dense candidates kept at the end)
     rrf: bool = False
     rrf_weight: float = 1.0  # BM25's weight in reciprocal rank fusion (dense has 1)
+    bm25_depth: int = BM25_DEPTH  # BM25's scale runs from this rank's score to the best (see search.rank)
 
     @classmethod
     def parse(cls, text: str) -> "Config":
@@ -107,11 +108,20 @@ class Config:
             return cls("bm25", alpha=1.0)
         if text == "rrf":
             return cls("rrf", rrf=True)
-        if text.startswith("wrrf:"):
-            return cls(text, rrf=True, rrf_weight=float(text.split(":", 1)[1]))
-        if text.startswith("hybrid:"):
-            return cls(text, alpha=float(text.split(":", 1)[1]))
-        raise ValueError(f"unknown configuration '{text}' (dense, bm25, rrf, wrrf:WEIGHT, hybrid:ALPHA)")
+        try:
+            if text.startswith("wrrf:"):
+                return cls(text, rrf=True, rrf_weight=float(text.split(":", 1)[1]))
+            if text == "hybrid":
+                return cls(f"hybrid:{DEFAULT_FUSION_ALPHA}", alpha=DEFAULT_FUSION_ALPHA)
+            if text.startswith("hybrid:"):
+                alpha, _, depth = text.split(":", 1)[1].partition(":")
+                config = cls(text, alpha=float(alpha), bm25_depth=int(depth) if depth else BM25_DEPTH)
+                if 0 <= config.alpha <= 1 and config.bm25_depth >= 1:
+                    return config
+        except ValueError:
+            pass
+        raise ValueError(f"unknown configuration '{text}' "
+                         "(dense, bm25, rrf, wrrf:WEIGHT, hybrid (the bot's), hybrid:ALPHA or hybrid:ALPHA:BM25_DEPTH)")
 
 
 def _rrf(index: LoadedIndex, vec: np.ndarray, text: str, depth: int, weight: float = 1.0,
@@ -129,7 +139,8 @@ def ranked_docs(index: LoadedIndex, vec: np.ndarray, text: str, config: Config, 
     if config.rrf:
         rows = _rrf(index, vec, text, depth, config.rrf_weight)
     else:
-        rows = [(row, fused) for row, fused, _ in rank(index, vec, k=depth, query_text=text, alpha=config.alpha)]
+        rows = [(row, fused) for row, fused, _ in rank(index, vec, k=depth, query_text=text, alpha=config.alpha,
+                                                       bm25_depth=config.bm25_depth)]
     docs: dict[str, float] = {}
     for row, score in rows:
         did = index.passages[row].article
@@ -180,6 +191,10 @@ def format_results(title: str, results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def parse_configs(text: str) -> list[Config]:
+    return [Config.parse(c) for c in text.split(",")]
+
+
 def main(args) -> int:
     from ..app import make_library
     from ..__main__ import _settings
@@ -191,7 +206,7 @@ def main(args) -> int:
     work = Path(args.work)
     chunking = ChunkSettings(max_tokens=args.max_tokens, title_context=not args.no_title)
     index, info = build_index(ds, work, embedder, chunking=chunking)
-    configs = [Config.parse(c) for c in args.config.split(",")]
+    configs = args.config
     out = []
     for split in (args.split.split(";") if args.split else [None]):
         sub = ds.subset(split or None, args.limit)
