@@ -116,3 +116,18 @@ def test_an_unknown_evaluation_configuration_is_a_usage_error(capsys, tmp_path):
         main(["eval", "retrieval", "--dataset", str(tmp_path), "--config", "dense,hybrid:lots"])
     assert stop.value.code == 2
     assert "unknown configuration 'hybrid:lots'" in capsys.readouterr().err
+
+
+def test_eval_retrieval_reports_the_bots_own_fusion(cli_env, capsys, monkeypatch):
+    data = cli_env / "tiny"
+    data.mkdir()
+    docs = {"d1": "Trust grows when a partner keeps small promises.", "d2": "Compost feeds earthworms in the garden."}
+    (data / "corpus.jsonl").write_text("".join(json.dumps({"_id": d, "title": "", "text": t}) + "\n" for d, t in docs.items()))
+    (data / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "how does trust grow?"}) + "\n")
+    (data / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    monkeypatch.setenv("BOT_FUSION_ALPHA", "0.25")
+    assert main(["eval", "retrieval", "--dataset", str(data), "--config", "dense,hybrid", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    results = {r["config"]: r["metrics"] for r in report[0]["results"]}
+    assert set(results) == {"dense", "hybrid:0.25"}  # 'hybrid' follows BOT_FUSION_ALPHA
+    assert results["hybrid:0.25"]["mrr@10"] == 1.0

@@ -13,7 +13,7 @@ import json
 import re
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -111,8 +111,8 @@ class Config:
         try:
             if text.startswith("wrrf:"):
                 return cls(text, rrf=True, rrf_weight=float(text.split(":", 1)[1]))
-            if text == "hybrid":
-                return cls(f"hybrid:{DEFAULT_FUSION_ALPHA}", alpha=DEFAULT_FUSION_ALPHA)
+            if text == "hybrid":  # the bot's ranking: main() applies BOT_FUSION_ALPHA when it is set
+                return cls("hybrid", alpha=DEFAULT_FUSION_ALPHA)
             if text.startswith("hybrid:"):
                 alpha, _, depth = text.split(":", 1)[1].partition(":")
                 config = cls(text, alpha=float(alpha), bm25_depth=int(depth) if depth else BM25_DEPTH)
@@ -206,7 +206,8 @@ def main(args) -> int:
     work = Path(args.work)
     chunking = ChunkSettings(max_tokens=args.max_tokens, title_context=not args.no_title)
     index, info = build_index(ds, work, embedder, chunking=chunking)
-    configs = args.config
+    configs = [replace(c, name=f"hybrid:{settings.fusion_alpha}", alpha=settings.fusion_alpha)
+               if c.name == "hybrid" else c for c in args.config]
     out = []
     for split in (args.split.split(";") if args.split else [None]):
         sub = ds.subset(split or None, args.limit)
