@@ -1,11 +1,14 @@
 """Search and the library service with the fake embedder: threshold, duplicates, tags, age limits, live swap."""
 
 import threading
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from bot.core.errors import IndexBusy, QuestionError
 from bot.core.library import TagNotFound
+from bot.core.search import rank
 
 from conftest import make_test_library, write_article
 
@@ -140,23 +143,17 @@ class _FusionIndex:
     """Just what rank() reads: dense top-n, BM25 top-n and vectors by row (unit vectors, cosine = dot)."""
 
     def __init__(self, cosines: dict[int, float], bm25: list[tuple[int, float]]):
-        self.cosines, self.bm25 = cosines, bm25
-        self.lexical = self
+        self.cosines = cosines
+        self.lexical = SimpleNamespace(search=lambda text, n, rows=None: bm25[:n])
 
-    def search(self, query, n, rows=None):  # dense, then lexical: same name, told apart by the argument
-        if isinstance(query, str):
-            return self.bm25[:n]
+    def search(self, query, n, rows=None):
         return sorted(self.cosines.items(), key=lambda t: -t[1])[:n]
 
     def vectors_of(self, rows):
-        import numpy as np
         return np.asarray([[self.cosines[r]] for r in rows.tolist()])
 
 
 def test_fusion_spreads_bm25_between_its_floor_and_best():
-    import numpy as np
-    from bot.core.search import rank
-
     query = np.asarray([1.0])
     # rows 0-2 are the dense top 3; row 3 is found by BM25 only
     cosines = {0: 0.60, 1: 0.58, 2: 0.50, 3: 0.40}
