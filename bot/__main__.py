@@ -171,9 +171,17 @@ def cmd_corpus_import(args: argparse.Namespace) -> int:
 
 
 def cmd_eval_safety(args: argparse.Namespace) -> int:
-    from .evaluation.safety_eval import main as eval_main
+    from .evaluation.safety_eval import REDDIT, run
 
-    return eval_main(args)
+    library = _library(args)
+    library.policy.attach(library.embedder, library.model_cache, lambda line: print(line, file=sys.stderr),
+                          claims=False)
+    sets = [s.strip() for s in args.set.split(",") if s.strip()]
+    reddit = None if args.no_reddit else Path(args.reddit) if args.reddit else (REDDIT if REDDIT.exists() else None)
+    encoder = library.embedder
+    return run(library.policy.detector, lambda texts: encoder.encode(list(texts)), sets,
+               cases=[Path(c) for c in args.cases], reddit=reddit, reddit_limit=args.reddit_users,
+               verbose=args.show, as_json=args.json)
 
 
 def _eval_configs(text: str):
@@ -261,9 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="measure safety or retrieval")
     esub = p.add_subparsers(dest="eval_command", required=True)
-    e = esub.add_parser("safety", parents=[common], help="crisis detection: recall per category, false alarms")
-    e.add_argument("--cases", help="labelled cases (JSON lines); default: the project's own set")
-    e.add_argument("--no-semantic", action="store_true", help="patterns only, without the model layer")
+    e = esub.add_parser("safety", parents=[common], help="crisis detection: recall per category, false cards, time")
+    e.add_argument("--set", default="train,dev,blind", help="comma-separated: train, dev, blind (default: %(default)s)")
+    e.add_argument("--cases", action="append", default=[], metavar="FILE", help="more labelled messages (JSON lines)")
+    e.add_argument("--reddit", metavar="DIR", help="reddit_cssrs folder (default: ../shared/data/reddit_cssrs if present)")
+    e.add_argument("--no-reddit", action="store_true", help="skip the real posts (they take a few minutes)")
+    e.add_argument("--reddit-users", type=int, help="only the first N users of reddit_cssrs")
+    e.add_argument("-V", "--show", action="store_true", help="list every miss and false alarm")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_safety)
 

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
-from .core.embedder import Embedder, load_embedder
+from .core.embedder import load_embedder
 from .core.library import Library
-from .core.safety import CrisisDetector, ResourceBook, SafetyPolicy, SemanticLayer
+from .core.safety import ResourceBook, SafetyDataError, SafetyPolicy, messages
 from .settings import Settings, SettingsError
 
 
-def make_policy(settings: Settings, get_embedder: Callable[[], Embedder] | None) -> SafetyPolicy:
+def make_policy(settings: Settings) -> SafetyPolicy:
+    """The safety policy, its data checked now: a broken helpline file stops the start, never a reply."""
     try:
         book = ResourceBook.load(settings.resources_file)
-    except (OSError, ValueError, TypeError) as exc:
-        raise SettingsError(f"cannot read BOT_RESOURCES_FILE ({exc})") from None
-    semantic = SemanticLayer(get_embedder) if (settings.semantic_safety and get_embedder is not None) else None
-    return SafetyPolicy(book, CrisisDetector(semantic))
+        text = messages()
+    except SafetyDataError as exc:
+        raise SettingsError(str(exc)) from None
+    return SafetyPolicy(book, text=text, moderators_alerted=settings.crisis_alert_channel is not None)
 
 
-def make_library(settings: Settings, embedder: Embedder | None = None) -> Library:
+def make_library(settings: Settings, embedder=None) -> Library:
     """The library; the model loads on first use unless an embedder is given (tests, benchmarks)."""
-    # The policy's semantic layer asks the library for its (lazily loaded) model when first needed.
-    policy = make_policy(settings, lambda: library.embedder)
-    library = Library(settings.corpus_dir, settings.index_dir,
-                      embedder if embedder is not None else (lambda: load_embedder(
-                          settings.model, encoder=settings.encoder, cache_dir=settings.model_cache_dir)),
-                      policy, min_score=settings.relevance_threshold, top_k=settings.top_k, fusion_alpha=settings.fusion_alpha,
-                      index_type=settings.index_type)
-    return library
+    return Library(settings.corpus_dir, settings.index_dir,
+                   embedder if embedder is not None else (lambda: load_embedder(
+                       settings.model, encoder=settings.encoder, cache_dir=settings.model_cache_dir)),
+                   make_policy(settings), min_score=settings.relevance_threshold, top_k=settings.top_k,
+                   fusion_alpha=settings.fusion_alpha, index_type=settings.index_type,
+                   model_cache=settings.model_cache_dir)

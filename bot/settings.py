@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .core.errors import BotError
+from .core.safety.resources import normalize_locale
 from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, DEFAULT_MIN_SCORES
 from .core.store import INDEX_TYPES
 
@@ -95,6 +96,8 @@ class Settings:
     feedback_file: Path = Path("data/feedback.jsonl")
     feedback_keep_question: bool = False
     log_questions: bool = False
+    crisis_alert_channel: int | None = None  # opt-in: tell moderators here when a crisis card is shown
+    crisis_alert_text: bool = False  # ... and include the message text (off: category, channel, link only)
 
     @property
     def relevance_threshold(self) -> float:
@@ -120,6 +123,7 @@ class Settings:
             raise SettingsError(f"BOT_ANSWER_VISIBILITY must be 'public' or 'ephemeral', not '{visibility[:40]}'")
         role = _ids(env, "BOT_MODERATOR_ROLE_ID")
         guild = _ids(env, "BOT_DEV_GUILD_ID")
+        alert = _ids(env, "BOT_CRISIS_ALERT_CHANNEL_ID")
         resources = env.get("BOT_RESOURCES_FILE", "").strip()
         if resources and not Path(resources).is_file():
             raise SettingsError(f"BOT_RESOURCES_FILE points to a file that does not exist: {resources}")
@@ -146,7 +150,7 @@ class Settings:
             min_score=_float(env, "BOT_MIN_SCORE", None, -1.0, 1.0),
             fusion_alpha=_float(env, "BOT_FUSION_ALPHA", DEFAULT_FUSION_ALPHA, 0.0, 1.0),
             top_k=_int(env, "BOT_TOP_K", 3, 1, 10),
-            locale=env.get("BOT_LOCALE", "").strip() or "en-US",
+            locale=normalize_locale(env.get("BOT_LOCALE", "")) or "en-US",
             resources_file=Path(resources) if resources else None,
             semantic_safety=_bool(env, "BOT_SEMANTIC_SAFETY", True),
             token=token,
@@ -161,4 +165,6 @@ class Settings:
             feedback_file=Path(env.get("BOT_FEEDBACK_FILE", "").strip() or "data/feedback.jsonl"),
             feedback_keep_question=_bool(env, "BOT_FEEDBACK_KEEP_QUESTION", False),
             log_questions=_bool(env, "BOT_LOG_QUESTIONS", False),
+            crisis_alert_channel=alert[0] if alert else None,
+            crisis_alert_text=_bool(env, "BOT_CRISIS_ALERT_INCLUDE_TEXT", False),
         )

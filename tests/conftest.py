@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bot.core.library import Library
-from bot.core.safety import CrisisDetector, SafetyPolicy
+from bot.core.safety import SafetyPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = ROOT / "corpus" / "how-sexual-intimacy-can-facilitate-posttraumatic-growth-and-selfreconstruction.md"
@@ -104,8 +104,9 @@ def corpus_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def make_test_library(corpus: Path, index: Path, embedder, **kwargs) -> Library:
-    return Library(corpus, index, embedder, SafetyPolicy(detector=CrisisDetector()), **kwargs)
+def make_test_library(corpus: Path, index: Path, embedder, *, policy: SafetyPolicy | None = None, **kwargs) -> Library:
+    """A library over ``corpus``; its safety policy is the precise rules alone unless one is given."""
+    return Library(corpus, index, embedder, policy or SafetyPolicy(learned=False), **kwargs)
 
 
 @pytest.fixture
@@ -116,16 +117,29 @@ def library(corpus_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder) -> Li
 
 
 @pytest.fixture(scope="session")
-def seed_library(real_embedder, tmp_path_factory):
-    """The shipped corpus indexed with the real model, once per session."""
+def model_cache(tmp_path_factory) -> Path:
+    """Where the safety models trained on the real encoder are cached, once per session."""
+    return tmp_path_factory.mktemp("safety-models")
+
+
+@pytest.fixture(scope="session")
+def safety_policy(real_embedder, model_cache):
+    """The real safety policy: the learned crisis model and claim guard, trained once per session."""
     from bot.app import make_policy
     from bot.settings import Settings
 
+    policy = make_policy(Settings())
+    policy.attach(real_embedder, model_cache)
+    return policy
+
+
+@pytest.fixture(scope="session")
+def seed_library(real_embedder, safety_policy, model_cache, tmp_path_factory):
+    """The shipped corpus indexed with the real model and the real safety policy, once per session."""
     tmp = tmp_path_factory.mktemp("seed")
     corpus = tmp / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
-    settings = Settings(corpus_dir=corpus, index_dir=tmp / "index")
-    lib = Library(corpus, tmp / "index", real_embedder, make_policy(settings, lambda: real_embedder))
+    lib = Library(corpus, tmp / "index", real_embedder, safety_policy, model_cache=model_cache)
     lib.load()
     return lib
 

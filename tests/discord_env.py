@@ -48,10 +48,10 @@ def _corpus(tmp_path):
 async def start_bot(tmp_path, monkeypatch):
     started = []
 
-    async def start(embedder=None, **overrides) -> Env:
+    async def start(embedder=None, policy=None, **overrides) -> Env:
         corpus = _corpus(tmp_path)
         embedder = embedder or FakeEmbedder()
-        library = make_test_library(corpus, tmp_path / "index", embedder, min_score=0.15)
+        library = make_test_library(corpus, tmp_path / "index", embedder, policy=policy, min_score=0.15)
         library.load()
         settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", token="fake-token",
                             dev_guild=int(GUILD_ID), moderator_role=int(MOD_ROLE_ID), cooldown_seconds=0,

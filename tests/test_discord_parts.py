@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from bot.core.answer import Quote
-from bot.core.safety import SafetyInfo
+from bot.core.safety import SafetyInfo, messages
 from bot.discordbot import render, runner
 from bot.discordbot.limits import RateLimiter
 from bot.settings import Settings
@@ -128,7 +128,7 @@ text = st.text(min_size=0, max_size=6000)
 def test_answers_always_fit_discord_limits(texts, title, tags, url, note, check_in):
     quotes = [Quote(text=t or "x", title=title or "t", article="a.md", passage=str(i), score=0.5, tags=tuple(tags),
                     site=title, url=url, claim_note=note) for i, t in enumerate(texts)]
-    info = SafetyInfo(check_in=check_in, growth_note=note)
+    info = SafetyInfo(note=messages().consent_note, check_in=check_in, growth_note=note)
     embeds = render.answer_embeds(quotes, info)
     assert 1 <= len(embeds) <= render.EMBEDS_MAX
     assert sum(len(e) for e in embeds) <= render.EMBEDS_TOTAL_MAX

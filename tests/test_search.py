@@ -41,9 +41,11 @@ def test_empty_or_whitespace_questions_are_refused(library):
             library.ask(q)
 
 
-def test_overlong_question_is_refused_clearly(library):
-    with pytest.raises(QuestionError, match="under 1,000"):
-        library.ask("boundaries " * 600)
+def test_an_overlong_question_is_assessed_in_full_never_silent(library):
+    answer = library.ask("boundaries " * 600)
+    assert answer.safety.too_long and not answer.quotes
+    answer = library.ask("boundaries " * 600 + ". I am going to kill myself tonight.", locale="en-US")
+    assert answer.safety.too_long and answer.safety.crisis and "988" in answer.safety.message
 
 
 def test_tag_filter_and_unknown_tag_suggestions(library):

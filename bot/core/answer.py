@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .safety import CLAIM_NOTE, UNREVIEWED_LABEL, SafetyInfo, claim_guard
+from .safety import SafetyInfo, messages
 from .search import Hit
 
 NO_ANSWER = ("Nothing in the library matches this closely enough to quote, so I won't guess. "
@@ -26,20 +26,21 @@ class Quote:
 
     @property
     def source(self) -> str:
+        """How a quote is attributed: site and link where known, else the article's file."""
         return " — ".join(p for p in (self.site, self.url) if p) or self.article
 
     def as_dict(self) -> dict:
         return {"text": self.text, "title": self.title, "article": self.article, "passage": self.passage,
                 "score": round(self.score, 4), "tags": list(self.tags), "source": self.source, "site": self.site,
-                "url": self.url, "label": UNREVIEWED_LABEL, "claim_note": self.claim_note}
+                "url": self.url, "label": messages().unreviewed_label, "claim_note": self.claim_note}
 
 
-def quote_from_hit(hit: Hit, tag_display) -> Quote:
+def quote_from_hit(hit: Hit, tag_display, claim: bool) -> Quote:
     article = hit.article
     return Quote(
         text=hit.passage.text, title=article.title, article=article.path, passage=hit.passage.id,
         score=hit.score, tags=tuple(dict.fromkeys(tag_display(k) for k in article.tag_keys)),
-        site=article.site, url=article.url, claim_note=CLAIM_NOTE if claim_guard(hit.passage.text) else None,
+        site=article.site, url=article.url, claim_note=messages().claim_note if claim else None,
         age_restricted=article.age_restricted,
     )
 
@@ -55,6 +56,19 @@ class Answer:
     def answered(self) -> bool:
         return bool(self.quotes)
 
+    @property
+    def lead_notes(self) -> tuple[str, ...]:
+        """Shown before the quotes: after a disclosure, the supportive line and the counter-note."""
+        s = self.safety
+        if not s.disclosure_note:
+            return ()
+        notes = [s.disclosure_note]
+        if s.check_in:
+            notes.append(s.check_in)
+        if any(q.claim_note for q in self.quotes):
+            notes.append(messages().claim_note)
+        return tuple(notes)
+
     def as_dict(self) -> dict:
         return {"question": self.question, "answered": self.answered,
                 "passages": [q.as_dict() for q in self.quotes], "safety": self.safety.as_dict()}
@@ -64,11 +78,18 @@ def render_text(answer: Answer) -> str:
     """The answer for a terminal: numbered quotes with attribution, then the notes."""
     s = answer.safety
     lines = [f"Q: {answer.question}", ""]
-    if s.message:  # a crisis card or the message for a minor: nothing is quoted
-        lines += [s.message, ""]
+    if s.message or s.too_long:  # a card, the message for a minor, or too long: nothing is quoted
+        if s.too_long:
+            lines += [messages().too_long_note, ""]
+        lines += [s.message or s.check_in or "", ""]
         return "\n".join(lines).rstrip() + "\n"
-    if not answer.quotes:
+    lead = answer.lead_notes
+    lines += [*lead, ""] if lead else []
+    if s.too_long:
+        lines += [messages().too_long_note, ""]
+    elif not answer.quotes:
         lines += [NO_ANSWER, ""]
+    label = messages().unreviewed_label
     for i, q in enumerate(answer.quotes, 1):
         lines.append(f"{i}. {q.text}")
         meta = [q.title, q.source]
@@ -76,11 +97,11 @@ def render_text(answer: Answer) -> str:
             meta.append("tags: " + ", ".join(q.tags))
         meta.append(f"relevance {q.score:.2f}")
         lines.append("   — " + " · ".join(meta))
-        lines.append(f"   ({UNREVIEWED_LABEL})")
-        if q.claim_note:
+        lines.append(f"   ({label})")
+        if q.claim_note and not lead:
             lines.append(f"   Note: {q.claim_note}")
         lines.append("")
-    if s.check_in:
+    if s.check_in and not lead:
         lines += [s.check_in, ""]
     if s.growth_note and answer.quotes:
         lines += [s.growth_note, ""]

@@ -22,8 +22,9 @@ from .corpus import Article
 from .embedder import Embedder
 from .errors import BotError, IndexBusy, IndexMissing, QuestionError
 from .indexer import BuildReport, ChunkSettings, Progress, refresh_index
-from .safety import CRISIS, Assessment, SafetyInfo, SafetyPolicy
-from .search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, normalize_question, search
+from .safety import Assessment, SafetyInfo, SafetyPolicy
+from .search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, search
+from .text import normalize
 from .store import IndexStore, LoadedIndex
 from .tags import tag_key
 
@@ -53,8 +54,8 @@ class Prepared:
 
     @property
     def stop(self) -> bool:
-        """A crisis, or an asker who said they are a minor: nothing is quoted."""
-        return self.assessment.level == CRISIS or self.assessment.minor
+        """Nothing is quoted: a crisis, a member under 18, or a message too long to search."""
+        return self.assessment.stops_quoting or self.info.too_long
 
     @property
     def shown(self) -> str:
@@ -72,7 +73,8 @@ class Library:
     def __init__(self, corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder | Callable[[], Embedder],
                  policy: SafetyPolicy | None = None, *, min_score: float = DEFAULT_MIN_SCORE, top_k: int = 3,
                  chunking: ChunkSettings = ChunkSettings(), max_question_chars: int = MAX_QUESTION_CHARS,
-                 fusion_alpha: float = DEFAULT_FUSION_ALPHA, index_type: str = "auto") -> None:
+                 fusion_alpha: float = DEFAULT_FUSION_ALPHA, index_type: str = "auto",
+                 model_cache: Path | str | None = None) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.store = IndexStore(index_dir)
         # An embedder, or a function that loads one on first use (listing tags needs no model).
@@ -86,6 +88,7 @@ class Library:
         self.max_question_chars = max_question_chars
         self.fusion_alpha = fusion_alpha
         self.index_type = index_type
+        self.model_cache = Path(model_cache) if model_cache else Path(index_dir) / "models"
         self._live: LoadedIndex | None = None
         self._refresh_lock = threading.Lock()
         self._follow_lock = threading.Lock()
@@ -152,9 +155,14 @@ class Library:
             return self.refresh(progress=progress)
         if check_model:
             self._live = self.store.load(model=self.embedder.name, dimension=self.embedder.dimension)
+            self.prepare_safety()
         else:
             self._live = self.store.load()
         return None
+
+    def prepare_safety(self, notify: Callable[[str], None] | None = None) -> None:
+        """Load (or train once, then cache) the safety models for this library's encoder."""
+        self.policy.attach(self.embedder, self.model_cache, notify)
 
     def refresh(self, *, progress: Progress | None = None) -> BuildReport:
         """Re-read the corpus, embed what changed, swap the new index in. IndexBusy if one is running."""
@@ -165,6 +173,7 @@ class Library:
                                    progress=progress, live=self._live, index_type=self.index_type)
             if report.published or self._live is None:
                 self._live = self.store.load(model=self.embedder.name, dimension=self.embedder.dimension)
+            self.prepare_safety()
             return report
         finally:
             self._refresh_lock.release()
@@ -176,18 +185,20 @@ class Library:
     # -- answering -------------------------------------------------------------------------------
 
     def prepare(self, question: str, *, locale: str | None = None) -> Prepared:
-        """Normalize, embed and run the crisis check: everything before retrieval (milliseconds)."""
-        text = normalize_question(question)
+        """Normalize, embed and run the crisis check: everything before retrieval (milliseconds).
+
+        A message too long to search is still assessed in full; it gets its card or check-in and
+        a note that it was too long, never an error alone.
+        """
+        text = normalize(question)
         if not text:
             raise QuestionError("Please write a question, for example: in what ways does intimacy aid growth?")
+        self.prepare_safety()
         vector = self.embedder.encode([text])[0]
-        assessment = self.policy.assess(text, vector)
-        info = self.policy.info(text, assessment, locale)
-        prepared = Prepared(text, vector, assessment, info)
-        if not prepared.stop and len(text) > self.max_question_chars:
-            raise QuestionError(f"That question is {len(text):,} characters long; please keep it under "
-                                f"{self.max_question_chars:,}.")
-        return prepared
+        assessment = self.policy.assess(question, vector)
+        too_long = len(text) > self.max_question_chars
+        info = self.policy.info(text, assessment, locale, too_long=too_long)
+        return Prepared(text, vector, assessment, info)
 
     def answer(self, prepared: Prepared, *, k: int | None = None, extra: int = 6, tag: str | None = None,
                allow_age_restricted: bool = False) -> Answer:
@@ -199,7 +210,8 @@ class Library:
         k = k or self.top_k
         hits = search(index, prepared.vector, k=k + extra, tag_key=key, min_score=self.min_score,
                       allow_age_restricted=allow_age_restricted, query_text=prepared.text, alpha=self.fusion_alpha)
-        quotes = tuple(quote_from_hit(h, index.tag_display) for h in hits)
+        claims = self.policy.claims.many([h.passage.text for h in hits[:k]]) + [False] * max(0, len(hits) - k)
+        quotes = tuple(quote_from_hit(h, index.tag_display, claim) for h, claim in zip(hits, claims))
         return Answer(prepared.shown, quotes[:k], prepared.info, quotes[k:])
 
     def ask(self, question: str, *, k: int | None = None, extra: int = 6, tag: str | None = None,

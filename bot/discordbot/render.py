@@ -14,7 +14,7 @@ import discord
 from ..core.answer import NO_ANSWER, Quote
 from ..core.indexer import BuildReport
 from ..core.library import TagInfo
-from ..core.safety import UNREVIEWED_LABEL, SafetyInfo
+from ..core.safety import SafetyInfo, messages
 
 CONTENT_MAX = 2000
 TITLE_MAX = 256
@@ -59,7 +59,7 @@ def quote_embed(number: int, q: Quote) -> discord.Embed:
     if q.claim_note:
         embed.add_field(name="Note", value=cut(q.claim_note, FIELD_VALUE_MAX), inline=False)
     source = q.site or q.article
-    embed.set_footer(text=cut(f"{source} · {UNREVIEWED_LABEL}", FOOTER_MAX))
+    embed.set_footer(text=cut(f"{source} · {messages().unreviewed_label}", FOOTER_MAX))
     return embed
 
 
@@ -103,8 +103,10 @@ def question_header(question: str) -> str:
 
 
 def safety_message(info: SafetyInfo) -> str:
-    """The crisis card or the message for a minor, as plain content."""
-    return cut(info.message or "", CONTENT_MAX)
+    """The crisis card or the message for a minor, as plain content (with the too-long note)."""
+    parts = [messages().too_long_note] if info.too_long else []
+    parts += [info.message] if info.message else [info.check_in] if info.check_in else []
+    return cut("\n\n".join(parts), CONTENT_MAX)
 
 
 def tags_page(tags: Sequence[TagInfo], page: int, per_page: int = 20) -> tuple[discord.Embed, int]:
@@ -129,7 +131,7 @@ def tag_embeds(display: str, articles: Sequence[tuple[object, str]], page: int, 
     for article, opening in articles[page * per_page:(page + 1) * per_page]:
         e = discord.Embed(title=cut(article.title, TITLE_MAX), url=article.url if _is_link(article.url) else None,
                           description=">>> " + cut(opening, 400) if opening else None, colour=COLOUR_QUOTE)
-        e.set_footer(text=cut(f"{article.site or article.path} · {UNREVIEWED_LABEL}", FOOTER_MAX))
+        e.set_footer(text=cut(f"{article.site or article.path} · {messages().unreviewed_label}", FOOTER_MAX))
         embeds.append(e)
     return _fit(embeds), pages
 

@@ -1,0 +1,156 @@
+"""Training the crisis model on the packaged examples, calibrating it on the development split, caching it.
+
+- Train: bot/data/safety/train/*.jsonl (messages written for the project in many voices).
+- Calibrate: bot/data/safety/dev/*.jsonl, written separately. Thresholds follow two targets
+  (CARD_FALSE_RATE, CHECK_IN_RECALL), applied to the whole detector (units, rules) on that split.
+- Cache: ``<cache>/safety-<key>.npz`` and ``.json``; the key covers the data, the encoder's name
+  and the trainer version, so a change to any of them trains again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .detector import CrisisDetector, Encode, MessageScores, message_units
+from .examples import Example, fingerprint, load_examples, packaged
+from .model import ALPHA, EPOCHS, HIDDEN, OUTPUTS, SEEDS, TRAINER_VERSION, CrisisModel, Thresholds, fit, targets
+from .resources import SafetyDataError
+
+log = logging.getLogger(__name__)
+
+# Calibration targets on the development split (chosen there; docs/safety.md):
+CARD_ON_NONE = 0.01  # at most this share of harmless messages get a card from the model
+CARD_ON_CHECK_IN = 0.08  # at most this share of messages that need only a check-in get a card
+CHECK_IN_RECALL = 0.97  # at least this share of risky messages get a check-in or a card
+CHECK_IN_FLOOR = 0.05  # never check in below this score, whatever the recall target asks
+CARD_FLOOR = 0.3
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    train: list[Example]
+    dev: list[Example]
+    key: str
+
+    @classmethod
+    def packaged(cls, encoder_name: str) -> TrainingData:
+        train_files, dev_files = packaged("train"), packaged("dev")
+        if not train_files or not dev_files:
+            raise SafetyDataError("bot/data/safety: the training or development examples are missing")
+        settings = f"{TRAINER_VERSION}\0{HIDDEN}\0{ALPHA}\0{SEEDS}\0{EPOCHS}\0{encoder_name}\0"
+        key = hashlib.sha256(settings.encode()
+                             + fingerprint([*train_files, *dev_files]).encode()).hexdigest()[:16]
+        return cls(load_examples(train_files), load_examples(dev_files), key)
+
+
+def _encode_all(encode: Encode, texts: list[str], batch: int = 256) -> np.ndarray:
+    return np.concatenate([encode(texts[i:i + batch]) for i in range(0, len(texts), batch)]) if texts else None
+
+
+def encode_units(encode: Encode, texts: list[str]) -> tuple[list[list[str]], list[np.ndarray]]:
+    """Each message's units and their vectors, encoded in large batches."""
+    units = [message_units(t) for t in texts]
+    flat = [u for us in units for u in us]
+    vectors = _encode_all(encode, flat)
+    out, pos = [], 0
+    for us in units:
+        out.append(vectors[pos:pos + len(us)] if vectors is not None else np.zeros((0, 1), np.float32))
+        pos += len(us)
+    return units, out
+
+
+def message_scores(model: CrisisModel, units: list[list[str]], vectors: list[np.ndarray]) -> list[MessageScores]:
+    from . import rules
+
+    return [MessageScores.of(model.predict(v) if len(u) else None, rules.check(u[0] if u else ""))
+            for u, v in zip(units, vectors)]
+
+
+def _lowest_within(scores: np.ndarray, share: float) -> float:
+    """The lowest threshold that lets at most ``share`` of ``scores`` reach it."""
+    if not len(scores):
+        return 0.0
+    allowed = int(share * len(scores))
+    ranked = np.sort(scores)[::-1]
+    return float(ranked[allowed]) + 1e-6 if allowed < len(ranked) else 0.0
+
+
+def calibrate(scores: list[MessageScores], examples: list[Example]) -> Thresholds:
+    """The card and check-in thresholds that meet the targets on labelled messages."""
+    rule_card = np.array([bool(s.rules.crisis) for s in scores])
+    crisis = np.array([s.crisis for s in scores])
+    risk = np.array([max(s.risk, s.crisis) for s in scores])
+    expect = np.array([e.expect for e in examples])
+    risky = expect != "none"
+    # Card: the lowest threshold whose model cards stay within both budgets.
+    card = max(CARD_FLOOR, _lowest_within(crisis[(expect == "none") & ~rule_card], CARD_ON_NONE),
+               _lowest_within(crisis[(expect == "check_in") & ~rule_card], CARD_ON_CHECK_IN))
+    # Check-in: the highest threshold that still reaches the recall target on risky messages.
+    caught = rule_card | (crisis >= card)
+    need = int(np.ceil(CHECK_IN_RECALL * risky.sum())) - int((caught & risky).sum())
+    pool = np.sort(risk[risky & ~caught])[::-1]
+    check_in = float(pool[min(need, len(pool)) - 1]) if need > 0 and len(pool) else card
+    check_in = min(max(CHECK_IN_FLOOR, check_in), card)
+    return Thresholds(card=round(card, 4), check_in=round(check_in, 4))
+
+
+def train(encode: Encode, data: TrainingData, encoder_name: str, notify: Notify | None = None) -> CrisisModel:
+    """Fit on the training split, calibrate the thresholds on the development split.
+
+    Each training message is learned as a whole; the three-sentence windows of harmless long
+    messages are added as further harmless examples (every part of such a message is harmless),
+    so a window of ordinary talk in a long post is not taken for a crisis.
+    """
+    started = time.perf_counter()
+    if notify:
+        notify(f"Training the safety model on {len(data.train):,} labelled messages (once per encoder)…")
+    units = [message_units(e.text) for e in data.train]
+    keep = [i for i, u in enumerate(units) if u]  # a message that is only a denial has nothing to learn from
+    windows = [w for i in keep if data.train[i].expect == "none" for w in units[i][1:]]
+    x = _encode_all(encode, [units[i][0] for i in keep] + windows)
+    y = np.vstack([targets([data.train[i] for i in keep]), np.zeros((len(windows), len(OUTPUTS)), dtype=np.int8)])
+    layers = fit(x, y)
+    draft = CrisisModel(layers, Thresholds(card=1.0, check_in=1.0))
+    dev_units, dev_vectors = encode_units(encode, [e.text for e in data.dev])
+    thresholds = calibrate(message_scores(draft, dev_units, dev_vectors), data.dev)
+    meta = {"trainer_version": TRAINER_VERSION, "encoder": encoder_name, "train_messages": len(keep),
+            "harmless_windows": len(windows), "dev_messages": len(data.dev),
+            "key": data.key, "seconds": round(time.perf_counter() - started, 1),
+            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    log.info("safety model trained in %.1f s: card %.3f, check-in %.3f", meta["seconds"], thresholds.card,
+             thresholds.check_in)
+    return CrisisModel(layers, thresholds, meta)
+
+
+def load_or_train(encode: Encode, encoder_name: str, dimension: int, cache_dir: Path | str,
+                  notify: Notify | None = None) -> CrisisModel:
+    """The cached model for this encoder and data, trained first if there is none."""
+    data = TrainingData.packaged(encoder_name)
+    path = Path(cache_dir) / f"safety-{data.key}"
+    try:
+        model = CrisisModel.load(path)
+        if model.dimension == dimension:
+            return model
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("the cached safety model %s cannot be read (%s); training it again", path.name, exc)
+    model = train(encode, data, encoder_name, notify)
+    try:
+        model.save(path)
+    except OSError as exc:  # a read-only index folder: the model still serves from memory
+        log.warning("cannot cache the safety model in %s (%s)", path.parent, exc.strerror or exc)
+    return model
+
+
+def detector_for(model: CrisisModel, encode: Encode) -> CrisisDetector:
+    return CrisisDetector(model, encode)

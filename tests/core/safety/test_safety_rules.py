@@ -1,0 +1,64 @@
+"""The precise rules: method and means seeking, explicit intent, negation guards, idioms, ages."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.safety import CrisisDetector
+from bot.core.safety.detector import message_units
+from bot.core.safety.rules import check, remove_negations, rewrite_idioms
+
+
+@pytest.mark.parametrize("text, category", [
+    ("I'm depressed and want to die", "suicide"),
+    ("I will commit suicide", "suicide"),
+    ("I've been cutting again", "suicide"),
+    ("how many of my pills would it take", "suicide"),
+    ("he forced me last night and I can't stop shaking", "sexual_assault"),
+    ("I don't see the point of waking up anymore", "suicide"),
+    ("what's the most painless way to die", "suicide"),
+    ("i'm going to kill myself tonight", "suicide"),
+    ("I took all my sleeping pills", "suicide"),
+])
+def test_explicit_statements_are_a_crisis_for_the_rules_alone(text, category):
+    hits = check(rewrite_idioms(text))
+    assert category in hits.crisis
+    assert CrisisDetector.quick(text).category == category
+
+
+@pytest.mark.parametrize("text", [
+    "I want to die my hair blue", "this exam is killing me", "what does suicidal ideation mean?",
+    "I have no intention of hurting myself", "I'm not suicidal, just curious about the research",
+    "i would never hurt myself", "in what ways does intimacy aid growth?", "dying my hair purple tonight",
+])
+def test_idioms_negations_and_questions_are_not_a_crisis_for_the_rules(text):
+    units = message_units(text)
+    assert not check(units[0] if units else "").crisis
+    assert CrisisDetector.quick(text) is None
+
+
+def test_a_denial_is_removed_and_the_rest_still_counts():
+    assert remove_negations("I have no intention of hurting myself") == ""
+    assert remove_negations("I'm not suicidal but I've been cutting again") == "I've been cutting again"
+    assert "suicide" in check(remove_negations("I'm not suicidal but I've been cutting again")).crisis
+
+
+def test_means_questions_and_jokes_are_marked():
+    assert check("I lost my job, what are the tallest bridges near me?").means
+    assert check("this article is so bad I could kms lol").joke
+
+
+@pytest.mark.parametrize("text, minor", [
+    ("im 15 and my bf wants to", True), ("17f here, can trauma affect relationships?", True),
+    ("I'm in 9th grade and want to know about intimacy", True), ("I was 15 when it happened", False),
+    ("I'm 25 and my partner is 30", False), ("I'm 14 days sober", False), ("my 16 year old daughter asked me", False),
+])
+def test_age_statements(text, minor):
+    assert check(text).minor is minor
+
+
+def test_long_messages_are_read_in_full_as_windows_of_three_sentences():
+    filler = "We went to the market and bought apples. " * 80
+    units = message_units(filler + "Tonight I am going to kill myself. " + filler)
+    assert len(units) > 1 and any("kill myself" in u for u in units[1:])
+    assert "suicide" in check(units[0]).crisis
