@@ -27,8 +27,12 @@ from .resources import SafetyDataError
 
 log = logging.getLogger(__name__)
 
-CLAIM_RECALL = 0.92  # the threshold keeps this share of the development claims (chosen there)
-C_REGULARIZATION = 4.0  # the logistic head's inverse L2 strength
+CLAIM_PRECISION = 0.9  # the threshold is the lowest whose development precision reaches this (chosen there)
+C_REGULARIZATION = 4.0  # the logistic head's inverse L2 strength (best development AUC: 0.941)
+# A definition or a question asserts nothing about what intimacy does for a person: the learned
+# head alone never flags one (the patterns still can).
+NOT_A_CLAIM = re.compile(r"(?:\?\s*[\"')\]]*\s*$)|\b(?:refers? to|is defined as|are defined as|is the term for|"
+                         r"is a term for|stands for)\b", re.I)
 
 _ACT = (r"(?:have\s+sex|having\s+sex|be\s+intimate|being\s+intimate|sleep\s+with|(?:engage\s+in|seek\s+out|pursue|"
         r"initiate|give\s+in\s+to)\b[^.!?]{0,40}?\b(?:sex|sexual|intima\w*|intercourse))")
@@ -83,9 +87,14 @@ def train_claim_head(encode: Encode, train: list[ClaimExample], dev: list[ClaimE
     model = LogisticRegression(C=C_REGULARIZATION, class_weight="balanced", max_iter=5000).fit(x, y)
     head = ClaimHead(model.coef_[0].astype(np.float32), float(model.intercept_[0]), 0.5)
     scores = head.scores(encode([e.text for e in dev]))
-    positives = np.sort(scores[[e.claim for e in dev]])
-    threshold = float(positives[int((1 - CLAIM_RECALL) * len(positives))]) if len(positives) else 0.5
-    return ClaimHead(head.weights, head.bias, round(min(threshold, 0.5), 4))
+    truth = np.array([e.claim for e in dev])
+    threshold = 0.5
+    for t in np.sort(np.unique(np.round(scores, 3))):
+        flagged = scores >= t
+        if flagged.any() and (flagged & truth).sum() / flagged.sum() >= CLAIM_PRECISION:
+            threshold = float(t)
+            break
+    return ClaimHead(head.weights, head.bias, round(threshold, 4))
 
 
 def load_or_train_claims(encode: Encode, encoder_name: str, dimension: int, cache_dir: Path | str) -> ClaimHead:
@@ -94,7 +103,8 @@ def load_or_train_claims(encode: Encode, encoder_name: str, dimension: int, cach
     dev_files = [f for f in files if f.name.startswith("dev")]
     if not train_files or not dev_files:
         raise SafetyDataError("bot/data/safety/claims: the claim examples are missing")
-    key = hashlib.sha256(f"{TRAINER_VERSION}\0{encoder_name}\0{fingerprint(files)}".encode()).hexdigest()[:16]
+    settings = f"{TRAINER_VERSION}\0{C_REGULARIZATION}\0{CLAIM_PRECISION}\0{encoder_name}\0"
+    key = hashlib.sha256((settings + fingerprint(files)).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"claims-{key}"
     try:
         arrays, meta = load_arrays(path)
@@ -141,7 +151,8 @@ class ClaimGuard:
                 vectors = self.encode([text[s:e] for s, e in spans])
             if vectors is not None:
                 scores = self.head.scores(vectors)
-                flags = [f or bool(sc >= self.head.threshold) for f, sc in zip(flags, scores)]
+                flags = [f or (bool(sc >= self.head.threshold) and not NOT_A_CLAIM.search(text[s:e]))
+                         for f, sc, (s, e) in zip(flags, scores, spans)]
         found = tuple(span for span, flag in zip(spans, flags) if flag)
         self._cache[text] = found
         return found

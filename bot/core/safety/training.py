@@ -20,7 +20,7 @@ import numpy as np
 
 from .detector import CrisisDetector, Encode, MessageScores, message_units
 from .examples import Example, fingerprint, load_examples, packaged
-from .model import ALPHA, EPOCHS, HIDDEN, OUTPUTS, SEEDS, TRAINER_VERSION, CrisisModel, Thresholds, fit, targets
+from .model import ALPHA, DROPOUT, EPOCHS, HIDDEN, OUTPUTS, SEEDS, TRAINER_VERSION, CrisisModel, Thresholds, fit, targets
 from .resources import SafetyDataError
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class TrainingData:
         train_files, dev_files = packaged("train"), packaged("dev")
         if not train_files or not dev_files:
             raise SafetyDataError("bot/data/safety: the training or development examples are missing")
-        settings = f"{TRAINER_VERSION}\0{HIDDEN}\0{ALPHA}\0{SEEDS}\0{EPOCHS}\0{encoder_name}\0"
+        settings = f"{TRAINER_VERSION}\0{HIDDEN}\0{ALPHA}\0{DROPOUT}\0{SEEDS}\0{EPOCHS}\0{encoder_name}\0"
         key = hashlib.sha256(settings.encode()
                              + fingerprint([*train_files, *dev_files]).encode()).hexdigest()[:16]
         return cls(load_examples(train_files), load_examples(dev_files), key)
