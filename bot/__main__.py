@@ -15,7 +15,6 @@ from pathlib import Path
 from .core.errors import BotError, QuestionError
 
 EXIT_ERROR = 1
-EXIT_CONFIG = 78  # EX_CONFIG: a setting (token, path, model) is wrong
 
 SAMPLE_QUESTION = "in what ways does intimacy aid growth?"
 
@@ -79,23 +78,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("Built the index first:", file=sys.stderr)
         for line in report.lines():
             print("  " + line, file=sys.stderr)
+    from .core.pipeline import Kind, Question
+
     status = 0
     settings = _settings(args)
-    for question in questions:
-        try:
-            answer = library.ask(question, k=args.k, tag=args.tag, locale=args.locale or settings.locale,
-                                 allow_age_restricted=args.age_restricted)
-        except BotError as exc:
+    for text in questions:
+        outcome = library.ask(Question(text, locale=args.locale or settings.locale, tag=args.tag,
+                                       age_restricted=args.age_restricted, k=args.k))
+        if outcome.answer is None:  # an unknown tag, an empty question: a message, not an answer
             status = EXIT_ERROR
             if args.json:
-                print(json.dumps({"question": question[:300], "error": str(exc)}, ensure_ascii=False))
+                print(json.dumps({"question": outcome.question, "outcome": outcome.kind.value,
+                                  "error": outcome.message}, ensure_ascii=False))
             else:
-                print(f"error: {exc}", file=sys.stderr)
+                print(f"error: {outcome.message}", file=sys.stderr)
             continue
         if args.json:
-            print(json.dumps(answer.as_dict(), ensure_ascii=False))
+            print(json.dumps({**outcome.answer.as_dict(), "outcome": outcome.kind.value}, ensure_ascii=False))
         else:
-            print(render_text(answer))
+            print(render_text(outcome.answer))
+        if outcome.kind is Kind.TOO_LONG:
+            status = EXIT_ERROR
     return status
 
 
@@ -211,6 +214,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(_settings(args))
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import run
+
+    return run(_settings(args), load_model=not args.no_model)
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from .discordbot.runner import run
 
@@ -307,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("doctor", parents=[common], help="check a deployment offline and say what to fix")
+    p.add_argument("--no-model", action="store_true", help="skip loading the model")
+    p.set_defaults(func=cmd_doctor)
     p = sub.add_parser("sync", parents=[common], help="publish the slash commands globally (a deliberate step)")
     p.set_defaults(func=cmd_sync)
     from .bench import add_parser as add_bench
@@ -320,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from .settings import SettingsError
+    from .settings import EXIT_CONFIG, SettingsError
 
     try:
         return args.func(args)

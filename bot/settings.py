@@ -13,8 +13,11 @@ from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, DEFAULT_MIN_SC
 from .core.store import INDEX_TYPES
 
 
+EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h): a setting, token or data file is wrong
+
+
 class SettingsError(BotError):
-    pass
+    """A setting is wrong; the command exits with EXIT_CONFIG."""
 
 
 def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:

@@ -33,11 +33,11 @@ def shared_library(tmp_path_factory):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(question=QUESTIONS)
 def test_any_question_gets_an_answer_that_fits_discord_or_a_clear_refusal(shared_library, question):
-    try:
-        answer = shared_library.ask(question)
-    except QuestionError as exc:
-        assert str(exc) and len(str(exc)) < 300
+    outcome = shared_library.ask(question)
+    if outcome.answer is None:
+        assert outcome.message and len(outcome.message) < 300
         return
+    answer = outcome.answer
     assert len(answer.question) <= 300
     embeds = render.answer_embeds(answer.quotes, answer.safety)
     assert sum(len(e) for e in embeds) <= render.EMBEDS_TOTAL_MAX and len(embeds) <= render.EMBEDS_MAX
@@ -49,16 +49,15 @@ def test_any_question_gets_an_answer_that_fits_discord_or_a_clear_refusal(shared
 def test_the_listed_awkward_questions(shared_library):
     for q in ["", "   ", "\u200b\u200b", "x" * 6000, "```\ncode\n```", "@everyone what is consent?", "<@&1> <@2>",
               "https://example.org", "🙂🙂🙂", "مرحبا كيف حالك", "זה בסדר?", "\x00\x01\x02", "\u202eevil"]:
-        try:
-            answer = shared_library.ask(q)
-        except QuestionError as exc:
-            assert "Please write a question" in str(exc) or "please keep it under" in str(exc)
+        outcome = shared_library.ask(q)
+        if outcome.answer is None:
+            assert "Please write a question" in outcome.message
         else:
-            assert "\x00" not in answer.question and "\u202e" not in answer.question
+            assert "\x00" not in outcome.answer.question and "\u202e" not in outcome.answer.question
 
 
 def test_a_crisis_hidden_in_a_very_long_message_still_gets_the_card(shared_library):
-    answer = shared_library.ask("blah " * 1500 + " I want to kill myself")
+    answer = shared_library.ask("blah " * 1500 + " I want to kill myself").answer
     assert answer.safety.crisis and not answer.quotes
 
 
@@ -73,7 +72,5 @@ def test_tag_lookups_and_autocomplete_of_any_shape(shared_library, text):
         assert len(str(exc)) < 400 and all(len(s) <= 100 for s in exc.suggestions)
     else:
         assert key in {t.key for t in shared_library.tags()}
-    try:
-        shared_library.ask("what is consent?", tag=text)
-    except BotError:
-        pass
+    outcome = shared_library.ask("what is consent?", tag=text)
+    assert outcome.answer is not None or outcome.message

@@ -12,7 +12,8 @@ from hypothesis import given, settings, strategies as st
 from bot.core.answer import Quote
 from bot.core.safety import SafetyInfo, messages
 from bot.discordbot import render, runner
-from bot.discordbot.limits import RateLimiter
+from bot.core.pipeline import Question
+from bot.discordbot.limits import CooldownLimiter
 from bot.settings import Settings
 
 from conftest import make_test_library
@@ -71,19 +72,24 @@ def test_settings_never_show_the_token():
     assert "secret-token-value" not in repr(s)
 
 
-def test_rate_limiter_per_user_and_per_channel():
+def test_cooldowns_per_member_and_per_channel():
     now = [1000.0]
-    limiter = RateLimiter(user_cooldown=10, channel_per_minute=3, clock=lambda: now[0])
-    assert limiter.user_wait(1) == 0 and limiter.channel_wait(9) == 0
-    limiter.hit(1, 9)
-    assert limiter.user_wait(1) == pytest.approx(10) and limiter.user_wait(2) == 0
+    limiter = CooldownLimiter(member_seconds=10, channel_per_minute=3, clock=lambda: now[0])
+
+    def ask(member, channel):
+        return limiter.check(Question("q", member=member, channel=channel))
+
+    assert ask(1, 9) is None
+    wait = ask(1, 9)
+    assert wait is not None and not wait.channel and wait.seconds == pytest.approx(10)
+    assert ask(2, 9) is None
     now[0] += 4
-    assert limiter.user_wait(1) == pytest.approx(6)
-    limiter.hit(2, 9)
-    limiter.hit(3, 9)
-    assert limiter.channel_wait(9) == pytest.approx(56) and limiter.channel_wait(8) == 0
-    now[0] += 57
-    assert limiter.channel_wait(9) == 0 and limiter.user_wait(1) == 0
+    assert ask(1, 9).seconds == pytest.approx(6)
+    assert ask(3, 9) is None  # the channel's third question this minute
+    wait = ask(4, 9)
+    assert wait is not None and wait.channel and ask(4, 8) is None
+    now[0] += 61
+    assert ask(4, 9) is None and ask(1, 9) is None
 
 
 def test_shards_of_this_process_come_from_settings(tmp_path, corpus_dir, fake_embedder):

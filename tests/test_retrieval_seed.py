@@ -11,7 +11,7 @@ CASES = yaml.safe_load((Path(__file__).parent / "data" / "seed_questions.yaml").
 @pytest.mark.model
 @pytest.mark.parametrize("case", CASES["answerable"], ids=lambda c: c["q"][:40])
 def test_answerable_question_finds_its_passage_in_the_top_3(seed_library, case):
-    answer = seed_library.ask(case["q"], k=3)
+    answer = seed_library.ask(case["q"], k=3).answer
     assert answer.answered, f"no passage for {case['q']!r}"
     assert any(case["passage"] in q.text for q in answer.quotes), [q.text[:60] for q in answer.quotes]
 
@@ -19,13 +19,13 @@ def test_answerable_question_finds_its_passage_in_the_top_3(seed_library, case):
 @pytest.mark.model
 @pytest.mark.parametrize("question", CASES["off_topic"])
 def test_off_topic_question_gets_no_passage(seed_library, question):
-    answer = seed_library.ask(question)
+    answer = seed_library.ask(question).answer
     assert not answer.answered, [(q.score, q.text[:60]) for q in answer.quotes]
 
 
 @pytest.mark.model
 def test_sample_answer_carries_attribution_and_safety(seed_library):
-    answer = seed_library.ask("in what ways does intimacy aid growth?")
+    answer = seed_library.ask("in what ways does intimacy aid growth?").answer
     assert len(answer.quotes) == 3
     for quote in answer.quotes:
         assert quote.site == "ZeroOpposite"

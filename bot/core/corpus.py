@@ -276,7 +276,8 @@ def load_article(path: Path, root: Path) -> Article:
     )
 
 
-def _corpus_files(root: Path, skipped: list[Skipped]) -> list[Path]:
+def corpus_files(root: Path, skipped: list[Skipped]) -> list[Path]:
+    """The article files under ``root`` (hidden files and folders and READMEs aside); others go to ``skipped``."""
     files: list[Path] = []
     real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -311,7 +312,7 @@ def scan_corpus(root: Path | str) -> CorpusScan:
         raise CorpusError(f"corpus path is not a folder: {root}")
     scan = CorpusScan()
     seen_bodies: dict[str, str] = {}
-    for path in _corpus_files(root, scan.skipped):
+    for path in corpus_files(root, scan.skipped):
         rel = path.relative_to(root).as_posix()
         try:
             article = load_article(path, root)

@@ -19,6 +19,7 @@ from .chunker import Passage, chunk_articles
 from .corpus import CorpusScan, Skipped, scan_corpus
 from .embedder import Embedder
 from .errors import IndexError_
+from .freshness import skipped_hashes
 from .lexical import LexicalIndex
 from .store import (FORMAT_VERSION, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, IndexStore, LoadedIndex,
                     choose_index_type)
@@ -161,7 +162,9 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         report.articles_removed = sorted(p for p in old_hashes if p not in new_hashes)
         report.articles_changed = sorted(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
 
+        skipped_files = skipped_hashes(corpus_dir, scan.skipped)
         if (prev is not None and prev.manifest.get("corpus_fingerprint") == fingerprint
+                and prev.manifest.get("skipped_files", {}) == skipped_files
                 and prev.manifest.get("chunking") == settings and prev.lexical is not None
                 and _same_index_type(prev, choose_index_type(index_type, prev.size))):
             report.passages_total = report.passages_reused = prev.size
@@ -225,6 +228,7 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
             "passages": len(passages),
             "articles": len(scan.articles),
             "corpus_fingerprint": fingerprint,
+            "skipped_files": skipped_files,
             "chunking": settings,
             "lexical": True,
             **({"hnsw": {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION}, "ef_search": HNSW_EF_SEARCH}

@@ -20,17 +20,23 @@ import numpy as np
 from .answer import Answer, quote_from_hit
 from .corpus import Article
 from .embedder import Embedder
-from .errors import BotError, IndexBusy, IndexMissing, QuestionError
+from .errors import BotError, IndexBusy, IndexMissing
+from .freshness import Staleness, staleness
+from .gate import BulkEncoder, EncoderGate
 from .indexer import BuildReport, ChunkSettings, Progress, refresh_index
-from .safety import Assessment, SafetyInfo, SafetyPolicy
+from .pipeline import Encoded, Kind, Limiter, Outcome, Question
+from .safety import SafetyPolicy
+from .safety.detector import message_units
 from .search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, search
-from .text import normalize
+from .text import normalize, plural
 from .store import IndexStore, LoadedIndex
 from .tags import tag_key
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
+MORE = 6  # passages kept beyond k, for "More passages"
+EMPTY_QUESTION = "Please write a question, for example: in what ways does intimacy aid growth?"
 # How often a serving library looks whether another process (a shard, `python -m bot index build`)
 # published a new index generation. One small file read.
 FOLLOW_SECONDS = 5.0
@@ -41,25 +47,6 @@ class TagNotFound(BotError):
         self.suggestions = suggestions
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
         super().__init__(f"No articles are tagged '{name}'.{hint}")
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A question after the crisis check, before retrieval."""
-
-    text: str
-    vector: np.ndarray
-    assessment: Assessment
-    info: SafetyInfo
-
-    @property
-    def stop(self) -> bool:
-        """Nothing is quoted: a crisis, a member under 18, or a message too long to search."""
-        return self.assessment.stops_quoting or self.info.too_long
-
-    @property
-    def shown(self) -> str:
-        return self.text if len(self.text) <= 300 else self.text[:299] + "…"
 
 
 @dataclass(frozen=True)
@@ -94,6 +81,7 @@ class Library:
         self._follow_lock = threading.Lock()
         self._followed_at = time.monotonic()
         self._unusable: Path | None = None  # a published generation that failed to load
+        self.gate = EncoderGate()  # questions before bulk embedding
 
     @property
     def embedder(self) -> Embedder:
@@ -162,14 +150,19 @@ class Library:
 
     def prepare_safety(self, notify: Callable[[str], None] | None = None) -> None:
         """Load (or train once, then cache) the safety models for this library's encoder."""
-        self.policy.attach(self.embedder, self.model_cache, notify)
+        self.policy.attach(self.embedder, self.model_cache, notify, encode=self.encode_texts)
+
+    def encode_texts(self, texts) -> np.ndarray:
+        """The encoder for members' questions: ahead of any bulk embedding."""
+        with self.gate.question():
+            return self.embedder.encode(list(texts))
 
     def refresh(self, *, progress: Progress | None = None) -> BuildReport:
         """Re-read the corpus, embed what changed, swap the new index in. IndexBusy if one is running."""
         if not self._refresh_lock.acquire(blocking=False):
             raise IndexBusy("an index refresh is already running; try again when it has finished")
         try:
-            report = refresh_index(self.corpus_dir, self.store, self.embedder, chunking=self.chunking,
+            report = refresh_index(self.corpus_dir, self.store, BulkEncoder(self.embedder, self.gate), chunking=self.chunking,
                                    progress=progress, live=self._live, index_type=self.index_type)
             if report.published or self._live is None:
                 self._live = self.store.load(model=self.embedder.name, dimension=self.embedder.dimension)
@@ -182,43 +175,71 @@ class Library:
     def refreshing(self) -> bool:
         return self._refresh_lock.locked()
 
+    def staleness(self) -> Staleness | None:
+        """What changed in the corpus since the live index was built (None without an index)."""
+        try:
+            index = self._live or self.store.load()
+        except BotError:
+            return None
+        indexed = {a.path: a.content_hash for a in index.articles.values()}
+        return staleness(self.corpus_dir, indexed, index.manifest.get("skipped_files") or {})
+
     # -- answering -------------------------------------------------------------------------------
 
-    def prepare(self, question: str, *, locale: str | None = None) -> Prepared:
-        """Normalize, embed and run the crisis check: everything before retrieval (milliseconds).
+    def encode(self, texts: list[str]) -> list[Encoded]:
+        """Questions after the one encoder pass they need (all of them in one batch)."""
+        self.prepare_safety()
+        norms = [normalize(t) for t in texts]
+        units = [message_units(t) for t in texts]
+        unique = list(dict.fromkeys([*norms, *(u for us in units for u in us)]))
+        vectors = self.encode_texts(unique) if unique else np.zeros((0, 1), np.float32)
+        row = {t: i for i, t in enumerate(unique)}
+        return [Encoded(n, vectors[row[n]], tuple(us), vectors[[row[u] for u in us]] if us else vectors[:0])
+                for n, us in zip(norms, units)]
 
-        A message too long to search is still assessed in full; it gets its card or check-in and
+    def decide(self, question: Question, encoded: Encoded, limiter: Limiter | None = None) -> Outcome:
+        """Everything after the encoder: the crisis check, then limits, the tag, retrieval.
+
+        A message too long to search is still assessed in full: it gets its card or check-in and
         a note that it was too long, never an error alone.
         """
-        text = normalize(question)
-        if not text:
-            raise QuestionError("Please write a question, for example: in what ways does intimacy aid growth?")
-        self.prepare_safety()
-        vector = self.embedder.encode([text])[0]
-        assessment = self.policy.assess(question, vector)
-        too_long = len(text) > self.max_question_chars
-        info = self.policy.info(text, assessment, locale, too_long=too_long)
-        return Prepared(text, vector, assessment, info)
-
-    def answer(self, prepared: Prepared, *, k: int | None = None, extra: int = 6, tag: str | None = None,
-               allow_age_restricted: bool = False) -> Answer:
-        """Retrieve and quote, unless the crisis check stopped quoting (then only the safety message)."""
-        if prepared.stop:
-            return Answer(prepared.shown, (), prepared.info)
+        shown = encoded.shown
+        if not encoded.text:
+            return Outcome(Kind.EMPTY, shown, message=EMPTY_QUESTION)
+        detector = self.policy.detector
+        assessment = detector.decide(detector.unit_scores(encoded.units, encoded.unit_vectors))
+        too_long = len(encoded.text) > self.max_question_chars
+        info = self.policy.info(encoded.text, assessment, question.locale, too_long=too_long)
+        if assessment.level == "crisis":
+            return Outcome(Kind.CRISIS, shown, Answer(shown, (), info), assessment=assessment)
+        if assessment.minor:
+            return Outcome(Kind.MINOR, shown, Answer(shown, (), info), assessment=assessment)
+        if too_long:
+            return Outcome(Kind.TOO_LONG, shown, Answer(shown, (), info), assessment=assessment,
+                           message=f"Please keep questions under {self.max_question_chars:,} characters.")
+        wait = limiter.check(question) if limiter is not None else None
+        if wait is not None:
+            seconds = plural(max(1, round(wait.seconds)), "second")
+            message = (f"This channel is getting a lot of questions right now. Please try again in {seconds}."
+                       if wait.channel else f"You're asking quickly. Please wait {seconds} before your next question.")
+            return Outcome(Kind.RATE_LIMITED, shown, retry_after=wait.seconds, assessment=assessment, message=message)
+        try:
+            key = self.resolve_tag(question.tag) if question.tag else None
+        except TagNotFound as exc:
+            return Outcome(Kind.UNKNOWN_TAG, shown, message=str(exc), assessment=assessment)
         index = self.index  # one generation for the whole answer, even if a refresh swaps meanwhile
-        key = self.resolve_tag(tag) if tag else None
-        k = k or self.top_k
-        hits = search(index, prepared.vector, k=k + extra, tag_key=key, min_score=self.min_score,
-                      allow_age_restricted=allow_age_restricted, query_text=prepared.text, alpha=self.fusion_alpha)
+        k = question.k or self.top_k
+        hits = search(index, encoded.vector, k=k + MORE, tag_key=key, min_score=self.min_score,
+                      allow_age_restricted=question.age_restricted, query_text=encoded.text, alpha=self.fusion_alpha)
         claims = self.policy.claims.many([h.passage.text for h in hits[:k]]) + [False] * max(0, len(hits) - k)
         quotes = tuple(quote_from_hit(h, index.tag_display, claim) for h, claim in zip(hits, claims))
-        return Answer(prepared.shown, quotes[:k], prepared.info, quotes[k:])
+        return Outcome(Kind.ANSWERED, shown, Answer(shown, quotes[:k], info, quotes[k:]), assessment=assessment)
 
-    def ask(self, question: str, *, k: int | None = None, extra: int = 6, tag: str | None = None,
-            locale: str | None = None, allow_age_restricted: bool = False) -> Answer:
-        """Answer one question: crisis check first, then retrieval (unless the check stops it)."""
-        return self.answer(self.prepare(question, locale=locale), k=k, extra=extra, tag=tag,
-                           allow_age_restricted=allow_age_restricted)
+    def ask(self, question: Question | str, limiter: Limiter | None = None, **context) -> Outcome:
+        """Answer one question, start to finish (the CLI and tests; the bot batches through ``encode``)."""
+        if isinstance(question, str):
+            question = Question(question, **context)
+        return self.decide(question, self.encode([question.text])[0], limiter)
 
     # -- tags ------------------------------------------------------------------------------------
 

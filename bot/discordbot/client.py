@@ -14,10 +14,12 @@ from discord.ext import commands
 
 from ..core.answer import Answer
 from ..core.library import Library
+from ..core.service import AnswerService
 from ..settings import Settings
 from . import render
+from .alerts import CrisisAlerts
 from .feedback import AnswerCache, FeedbackStore, RecentSet
-from .limits import RateLimiter
+from .limits import CooldownLimiter
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,7 @@ class LibraryBot(commands.AutoShardedBot):
     """discord.py's own sharding; one library and model shared by every shard."""
 
     def __init__(self, settings: Settings, library: Library, *, feedback: FeedbackStore | None = None,
-                 limiter: RateLimiter | None = None, **options) -> None:
+                 service: AnswerService | None = None, **options) -> None:
         intents = discord.Intents.default()  # guilds, guild and DM messages; no privileged intent
         intents.message_content = bool(settings.answer_channels)  # only for the opt-in answer channels
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
@@ -152,7 +154,9 @@ class LibraryBot(commands.AutoShardedBot):
         self.settings = settings
         self.library = library
         self.feedback = feedback or FeedbackStore(settings.feedback_file, keep_question=settings.feedback_keep_question)
-        self.limiter = limiter or RateLimiter(settings.cooldown_seconds, settings.cooldown_per_channel)
+        self.service = service or AnswerService(
+            library, limiter=CooldownLimiter(settings.cooldown_seconds, settings.cooldown_per_channel))
+        self.alerts = CrisisAlerts(self, settings.crisis_alert_channel, settings.crisis_alert_text)
         self.answers = AnswerCache()
         self.voted = RecentSet()  # (answer key, member): one vote each, bounded like the answer cache
 
@@ -169,6 +173,10 @@ class LibraryBot(commands.AutoShardedBot):
 
     async def on_message(self, message: discord.Message) -> None:
         """No text commands: mentions and replies are questions (see the ask cog)."""
+
+    async def close(self) -> None:
+        await self.service.close()
+        await super().close()
 
     async def on_ready(self) -> None:
         log.info("ready: %d guilds, %d shards, %d passages", len(self.guilds), self.shard_count or 1,

@@ -1,48 +1,36 @@
-"""Per-user cooldown and per-channel rate limit, so one member cannot starve the rest."""
+"""Per-member cooldown and per-channel rate, on discord.py's own CooldownMapping.
+
+The pipeline asks after the crisis check (a crisis is never limited), from a worker thread.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections import deque
-from typing import Callable
+
+from discord.ext import commands
+
+from ..core.pipeline import Question, Wait
 
 
-class RateLimiter:
-    def __init__(self, user_cooldown: float, channel_per_minute: int, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 50_000) -> None:
-        self.user_cooldown = user_cooldown
-        self.channel_per_minute = channel_per_minute
-        self.clock = clock
-        self.max_keys = max_keys
-        self._users: dict[int, float] = {}
-        self._channels: dict[int, deque[float]] = {}
+class CooldownLimiter:
+    def __init__(self, member_seconds: float, channel_per_minute: int, clock=time.time) -> None:
+        self._clock = clock
+        self._members = (commands.CooldownMapping.from_cooldown(1, member_seconds, lambda q: q.member)
+                         if member_seconds > 0 else None)
+        self._channels = commands.CooldownMapping.from_cooldown(channel_per_minute, 60.0, lambda q: q.channel)
+        self._lock = threading.Lock()
 
-    def user_wait(self, user_id: int) -> float:
-        """Seconds this member must wait before asking again (0 if they may ask now)."""
-        last = self._users.get(user_id)
-        if last is None:
-            return 0.0
-        return max(0.0, self.user_cooldown - (self.clock() - last))
-
-    def channel_wait(self, channel_id: int) -> float:
-        window = self._channels.get(channel_id)
-        now = self.clock()
-        if not window:
-            return 0.0
-        while window and now - window[0] >= 60.0:
-            window.popleft()
-        if len(window) < self.channel_per_minute:
-            return 0.0
-        return 60.0 - (now - window[0])
-
-    def hit(self, user_id: int, channel_id: int) -> None:
-        """Record a question that is being answered."""
-        now = self.clock()
-        if len(self._users) >= self.max_keys:
-            self._prune(now)
-        self._users[user_id] = now
-        self._channels.setdefault(channel_id, deque()).append(now)
-
-    def _prune(self, now: float) -> None:
-        self._users = {u: t for u, t in self._users.items() if now - t < self.user_cooldown}
-        self._channels = {c: w for c, w in self._channels.items() if w and now - w[-1] < 60.0}
+    def check(self, question: Question) -> Wait | None:
+        now = self._clock()
+        with self._lock:
+            member = self._members.get_bucket(question, now) if self._members and question.member else None
+            channel = self._channels.get_bucket(question, now) if question.channel else None
+            if member is not None and (wait := member.get_retry_after(now)):
+                return Wait(wait, channel=False)
+            if channel is not None and (wait := channel.get_retry_after(now)):
+                return Wait(wait, channel=True)
+            for bucket in (member, channel):
+                if bucket is not None:
+                    bucket.update_rate_limit(now)
+        return None

@@ -14,6 +14,7 @@ import discord
 from ..core.answer import NO_ANSWER, Quote
 from ..core.indexer import BuildReport
 from ..core.library import TagInfo
+from ..core.pipeline import Kind, Outcome
 from ..core.safety import SafetyInfo, messages
 
 CONTENT_MAX = 2000
@@ -46,7 +47,7 @@ def _is_link(url: str | None) -> bool:
     return bool(url) and url.startswith(("https://", "http://")) and len(url) <= 2000 and " " not in url
 
 
-def quote_embed(number: int, q: Quote) -> discord.Embed:
+def quote_embed(number: int, q: Quote, *, note: bool = True) -> discord.Embed:
     embed = discord.Embed(
         title=cut(f"{number}. {q.title}", TITLE_MAX),
         url=q.url if _is_link(q.url) else None,
@@ -56,16 +57,16 @@ def quote_embed(number: int, q: Quote) -> discord.Embed:
     if q.tags:
         embed.add_field(name="Tags", value=cut(", ".join(q.tags), FIELD_VALUE_MAX), inline=True)
     embed.add_field(name="Relevance", value=f"{q.score:.2f}", inline=True)
-    if q.claim_note:
+    if q.claim_note and note:
         embed.add_field(name="Note", value=cut(q.claim_note, FIELD_VALUE_MAX), inline=False)
     source = q.site or q.article
     embed.set_footer(text=cut(f"{source} · {messages().unreviewed_label}", FOOTER_MAX))
     return embed
 
 
-def safety_embed(info: SafetyInfo, *, answered: bool) -> discord.Embed:
+def safety_embed(info: SafetyInfo, *, answered: bool, lead: Sequence[str] = ()) -> discord.Embed:
     parts = []
-    if info.check_in:
+    if info.check_in and not lead:
         parts.append(f"**{info.check_in}**")
     if info.growth_note and answered:
         parts.append(info.growth_note)
@@ -89,13 +90,18 @@ def _fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
     return embeds
 
 
-def answer_embeds(quotes: Sequence[Quote], info: SafetyInfo, *, first_number: int = 1) -> list[discord.Embed]:
-    """The quotes, each with attribution, then the safety and consent note; or the no-answer message."""
+def answer_embeds(quotes: Sequence[Quote], info: SafetyInfo, *, first_number: int = 1,
+                  lead: Sequence[str] = ()) -> list[discord.Embed]:
+    """The quotes, each with attribution, then the safety and consent note; or the no-answer message.
+
+    ``lead``: notes that go before the quotes (after a disclosure: support, then the counter-note).
+    """
+    head = [discord.Embed(description=cut("\n\n".join(lead), DESCRIPTION_MAX), colour=COLOUR_SAFETY)] if lead else []
     if not quotes:
         none = discord.Embed(description=NO_ANSWER.replace("the tags list", "`/tags`"), colour=COLOUR_NONE)
-        return _fit([none, safety_embed(info, answered=False)])
-    embeds = [quote_embed(first_number + i, q) for i, q in enumerate(quotes[: EMBEDS_MAX - 1])]
-    return _fit([*embeds, safety_embed(info, answered=True)])
+        return _fit([*head, none, safety_embed(info, answered=False, lead=lead)])
+    embeds = [quote_embed(first_number + i, q, note=not lead) for i, q in enumerate(quotes[: EMBEDS_MAX - 1 - len(head)])]
+    return _fit([*head, *embeds, safety_embed(info, answered=True, lead=lead)])
 
 
 def question_header(question: str) -> str:
@@ -148,3 +154,13 @@ def report_text(report: BuildReport, *, limit: int = CONTENT_MAX) -> str:
         if len(skipped) > len(shown):
             text += f"\n… and {len(skipped) - len(shown)} more (see the bot's log)."
     return cut(text, limit)
+
+
+def outcome_parts(outcome: Outcome) -> tuple[str | None, list[discord.Embed]]:
+    """(content, embeds) for an outcome: the answer's embeds, or the safety or plain message."""
+    if outcome.kind is Kind.ANSWERED and outcome.answer is not None:
+        answer = outcome.answer
+        return question_header(answer.question), answer_embeds(answer.quotes, answer.safety, lead=answer.lead_notes)
+    if outcome.answer is not None:  # a card, the message for a minor, or too long to search
+        return safety_message(outcome.answer.safety), []
+    return cut(outcome.message or "", CONTENT_MAX), []

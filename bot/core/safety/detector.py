@@ -96,16 +96,21 @@ class CrisisDetector:
 
     def scores(self, text: str, vector: np.ndarray | None = None) -> MessageScores:
         units = message_units(text)
-        hits = rules.check(" ".join(units[:1]) if units else "")
         if self.model is None or self.encode is None or not units:
-            return MessageScores.of(None, hits)
-        vectors = None
+            return self.unit_scores(units, None)
         if vector is not None and units[0] == normalize(text):
             # The whole message is the question the answer path embedded already.
             rest = self.encode(units[1:]) if len(units) > 1 else np.zeros((0, len(vector)), np.float32)
             vectors = np.vstack([np.asarray(vector, np.float32).reshape(1, -1), rest])
         else:
             vectors = self.encode(units)
+        return self.unit_scores(units, vectors)
+
+    def unit_scores(self, units: Sequence[str], vectors: np.ndarray | None) -> MessageScores:
+        """Scores of a message from its units (``message_units``) and their vectors."""
+        hits = rules.check(units[0] if units else "")
+        if self.model is None or vectors is None or not len(units):
+            return MessageScores.of(None, hits)
         return MessageScores.of(self.model.predict(vectors), hits)
 
     def assess(self, text: str, vector: np.ndarray | None = None) -> Assessment:

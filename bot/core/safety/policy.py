@@ -17,6 +17,9 @@ from .resources import Resource, ResourceBook
 from .training import load_or_train
 
 DISCLOSURE_CATEGORIES = ("sexual_assault", "child_abuse", "partner_violence")
+CATEGORY_NAMES = {"suicide": "suicide or self-harm", "sexual_assault": "sexual assault",
+                  "partner_violence": "partner or family violence", "child_abuse": "a child being abused",
+                  "immediate_danger": "immediate danger"}
 
 _GROWTH = re.compile(r"\b(?:grow|grows|growing|growth|post[- ]?traumatic|ptg|thrive|thriving|resilien\w*|"
                      r"self[- ]?reconstruction|stronger after|better after)\b", re.I)
@@ -75,22 +78,27 @@ class SafetyPolicy:
         self._lock = threading.Lock()
 
     def attach(self, embedder, cache_dir: Path | str, notify: Callable[[str], None] | None = None, *,
-               claims: bool = True) -> None:
-        """Use ``embedder`` for the learned crisis model and claim guard (trained once, then cached)."""
+               claims: bool = True, encode: Callable | None = None) -> None:
+        """Use ``embedder`` for the learned crisis model and claim guard (trained once, then cached).
+
+        ``encode``: how to reach the encoder while serving (the library's, which puts questions
+        ahead of a reindex); training uses the embedder directly.
+        """
         if self._attached is embedder or not self.learned:
             return
         with self._lock:
             if self._attached is embedder:
                 return
 
-            def encode(texts):
+            def train_encode(texts):
                 return embedder.encode(list(texts), batch_size=64)
 
-            model = load_or_train(encode, embedder.name, embedder.dimension, cache_dir, notify)
-            self.detector = CrisisDetector(model, encode)
+            serve = encode or train_encode
+            model = load_or_train(train_encode, embedder.name, embedder.dimension, cache_dir, notify)
+            self.detector = CrisisDetector(model, serve)
             if claims:
-                head = load_or_train_claims(encode, embedder.name, embedder.dimension, cache_dir)
-                self.claims = ClaimGuard(head, encode)
+                head = load_or_train_claims(train_encode, embedder.name, embedder.dimension, cache_dir)
+                self.claims = ClaimGuard(head, serve)
             self._attached = embedder
 
     def assess(self, question: str, vector: np.ndarray | None = None) -> Assessment:

@@ -1,8 +1,14 @@
-"""Asking: /ask, a mention or a reply to one of the bot's answers, and the opt-in answer channels."""
+"""Asking: /ask, a mention or a reply to one of the bot's answers, and the opt-in answer channels.
+
+Each path builds a Question, awaits the one pipeline (AnswerService) and renders its Outcome. An
+interaction is acknowledged before any model work, within milliseconds of arriving: Discord
+forgets an interaction not answered in 3 seconds. Crisis replies to /ask stay private: the precise
+rules decide before the acknowledgement whether it must be private; if only the model finds the
+crisis later, the public placeholder becomes a neutral line and the card follows privately.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -12,85 +18,66 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...core.errors import BotError
-from ...core.library import Prepared
+from ...core.pipeline import Kind, Outcome, Question
 from .. import render
-from ..client import NO_MENTIONS, LibraryBot, answer_view, send_private
+from ..client import NO_MENTIONS, LibraryBot, answer_view
 
 log = logging.getLogger(__name__)
 
 HELP = ("Ask me a question about intimacy, trauma or growth, for example: "
         "*in what ways does intimacy aid growth?* You can also use `/ask`.")
+REPLIED_PRIVATELY = "I've replied to this privately."
+MAX_QUESTION_OPTION = 6000  # Discord's longest string option; longer text cannot be sent
 
 
-def _nsfw(channel) -> bool:
+def age_restricted(channel) -> bool:
     """Age-restricted passages only in age-restricted channels (threads follow their parent; DMs never)."""
     is_nsfw = getattr(channel, "is_nsfw", None)
     return bool(is_nsfw()) if callable(is_nsfw) else False
 
 
-def _wait_message(seconds: float, channel: bool) -> str:
-    s = max(1, round(seconds))
-    if channel:
-        return f"This channel is getting a lot of questions right now. Please try again in {s} seconds."
-    return f"You're asking quickly. Please wait {s} seconds before your next question."
-
-
 class Ask(commands.Cog):
     def __init__(self, bot: LibraryBot) -> None:
         self.bot = bot
-        self.library = bot.library
 
-    def _log(self, source: str, prepared: Prepared | None, quotes: int, started: float, text: str) -> None:
-        level = prepared.assessment.level if prepared else "error"
-        category = prepared.assessment.category if prepared else None
+    def _log(self, source: str, outcome: Outcome, started: float, text: str) -> None:
+        a = outcome.assessment
+        quotes = len(outcome.answer.quotes) if outcome.answer else 0
         extra = f" question={text!r}" if self.bot.settings.log_questions else ""
-        log.info("ask source=%s level=%s category=%s quotes=%d ms=%.0f%s", source, level, category, quotes,
-                 (time.perf_counter() - started) * 1000, extra)
+        log.info("ask source=%s outcome=%s level=%s category=%s quotes=%d ms=%.0f%s", source, outcome.kind.value,
+                 a.level if a else None, a.category if a else None, quotes, (time.perf_counter() - started) * 1000,
+                 extra)
 
     @app_commands.command(name="ask", description="Ask the article library a question")
     @app_commands.describe(question="What you want to know, in your own words",
                            tag="Only quote articles with this tag")
-    async def ask(self, interaction: discord.Interaction, question: str, tag: str | None = None) -> None:
+    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_QUESTION_OPTION],
+                  tag: str | None = None) -> None:
         """Ask the article library a question; the answer quotes the most relevant passages."""
         started = time.perf_counter()
+        private = self.bot.settings.ephemeral_answers or self.bot.service.quick(question) is not None
+        await interaction.response.defer(thinking=True, ephemeral=private)  # before any model work
         locale = str(interaction.locale) if interaction.locale else self.bot.settings.locale
-        try:
-            prepared = await asyncio.to_thread(self.library.prepare, question, locale=locale)
-        except BotError as exc:
-            await send_private(interaction, str(exc))
-            return
-        if prepared.stop:  # crisis card or a minor: private to the asker, never rate limited
-            await interaction.response.send_message(render.safety_message(prepared.info),
-                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
-            self._log("slash", prepared, 0, started, question)
-            return
-        channel_id = interaction.channel_id or 0
-        user_wait = self.bot.limiter.user_wait(interaction.user.id)
-        channel_wait = self.bot.limiter.channel_wait(channel_id)
-        if user_wait or channel_wait:
-            await send_private(interaction, _wait_message(user_wait or channel_wait, channel=not user_wait))
-            return
-        if tag:
-            try:
-                self.library.resolve_tag(tag)
-            except BotError as exc:
-                await send_private(interaction, str(exc))
-                return
-        self.bot.limiter.hit(interaction.user.id, channel_id)
-        await interaction.response.defer(thinking=True, ephemeral=self.bot.settings.ephemeral_answers)
-        answer = await asyncio.to_thread(self.library.answer, prepared, tag=tag,
-                                         allow_age_restricted=_nsfw(interaction.channel))
-        key = self.bot.remember(answer)
-        await interaction.followup.send(
-            content=render.question_header(answer.question),
-            embeds=render.answer_embeds(answer.quotes, answer.safety),
-            view=answer_view(key, 0 if answer.more else None) if answer.quotes else discord.utils.MISSING,
-            allowed_mentions=NO_MENTIONS)
-        self._log("slash", prepared, len(answer.quotes), started, question)
+        outcome = await self.bot.service.ask(Question(
+            question, locale=locale, tag=tag, age_restricted=age_restricted(interaction.channel),
+            member=interaction.user.id, channel=interaction.channel_id))
+        content, embeds = render.outcome_parts(outcome)
+        view = discord.utils.MISSING
+        if outcome.kind is Kind.ANSWERED and outcome.answer is not None and outcome.answer.quotes:
+            view = answer_view(self.bot.remember(outcome.answer), 0 if outcome.answer.more else None)
+        if outcome.private and not private:
+            # The placeholder is public: it becomes a neutral line, and the reply goes to the asker alone.
+            await interaction.edit_original_response(content=REPLIED_PRIVATELY, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(content=content or discord.utils.MISSING, embeds=embeds, view=view,
+                                        ephemeral=outcome.private or private, allowed_mentions=NO_MENTIONS)
+        if outcome.kind is Kind.CRISIS:
+            await self.bot.alerts.notify(outcome, member=interaction.user.id, channel=interaction.channel,
+                                         jump_url=_channel_link(interaction), text=question)
+        self._log("slash", outcome, started, question)
 
     @ask.autocomplete("tag")
     async def ask_tag_autocomplete(self, interaction: discord.Interaction, current: str):
-        return tag_choices(self.library, current)
+        return tag_choices(self.bot.library, current)
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -109,46 +96,43 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        question = self._question_from(message)
-        if question is None:
+        text = self._question_from(message)
+        if text is None:
             return
         started = time.perf_counter()
-        if not question:
+        if not text:
             if message.channel.id not in self.bot.settings.answer_channels:
                 await message.reply(HELP, mention_author=False, allowed_mentions=NO_MENTIONS)
             return
         locale = str(message.guild.preferred_locale) if message.guild else self.bot.settings.locale
-        try:
-            prepared = await asyncio.to_thread(self.library.prepare, question, locale=locale)
-        except BotError as exc:
-            await message.reply(str(exc), mention_author=False, allowed_mentions=NO_MENTIONS)
-            return
-        if prepared.stop:
-            await message.reply(render.safety_message(prepared.info), mention_author=False,
-                                allowed_mentions=NO_MENTIONS)
-            self._log("message", prepared, 0, started, question)
-            return
-        user_wait = self.bot.limiter.user_wait(message.author.id)
-        channel_wait = self.bot.limiter.channel_wait(message.channel.id)
-        if user_wait or channel_wait:
-            await message.reply(_wait_message(user_wait or channel_wait, channel=not user_wait), mention_author=False,
-                                allowed_mentions=NO_MENTIONS, delete_after=15)
-            return
-        self.bot.limiter.hit(message.author.id, message.channel.id)
         async with message.channel.typing():
-            answer = await asyncio.to_thread(self.library.answer, prepared, allow_age_restricted=_nsfw(message.channel))
-        key = self.bot.remember(answer)
-        await message.reply(embeds=render.answer_embeds(answer.quotes, answer.safety),
-                            view=answer_view(key, 0 if answer.more else None) if answer.quotes else None,
-                            mention_author=False, allowed_mentions=NO_MENTIONS)
-        self._log("message", prepared, len(answer.quotes), started, question)
+            outcome = await self.bot.service.ask(Question(
+                text, locale=locale, age_restricted=age_restricted(message.channel), member=message.author.id,
+                channel=message.channel.id))
+        content, embeds = render.outcome_parts(outcome)
+        view = None
+        if outcome.kind is Kind.ANSWERED and outcome.answer is not None and outcome.answer.quotes:
+            view = answer_view(self.bot.remember(outcome.answer), 0 if outcome.answer.more else None)
+        transient = outcome.kind in (Kind.RATE_LIMITED, Kind.BUSY)
+        await message.reply(content=content, embeds=embeds, view=view, mention_author=False,
+                            allowed_mentions=NO_MENTIONS, delete_after=15 if transient else None)
+        if outcome.kind is Kind.CRISIS:
+            await self.bot.alerts.notify(outcome, member=message.author.id, channel=message.channel,
+                                         jump_url=message.jump_url, text=text)
+        self._log("message", outcome, started, text)
+
+
+def _channel_link(interaction: discord.Interaction) -> str | None:
+    if interaction.guild_id is None or interaction.channel_id is None:
+        return None
+    return f"https://discord.com/channels/{interaction.guild_id}/{interaction.channel_id}"
 
 
 def tag_choices(library, current: str) -> list[app_commands.Choice[str]]:
     """At most 25 tags matching what the member has typed (case, spaces and # do not matter)."""
     try:
         tags = library.complete_tags(current or "", limit=25)
-    except BotError:
+    except BotError:  # no index yet: an empty list, still within Discord's 3 seconds
         return []
     return [app_commands.Choice(name=render.cut(f"{t.display} ({t.articles})", 100), value=render.cut(t.display, 100))
             for t in tags]
@@ -156,4 +140,3 @@ def tag_choices(library, current: str) -> list[app_commands.Choice[str]]:
 
 async def setup(bot: LibraryBot) -> None:
     await bot.add_cog(Ask(bot))
-

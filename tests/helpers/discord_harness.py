@@ -4,7 +4,22 @@ An aiohttp server answers REST calls (recording every request) and runs a JSON g
 is pointed at it through ``Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY``: login, sharding,
 READY and GUILD_CREATE caching, command-tree dispatch, option parsing, checks, components and the
 exact JSON the bot would send all run as in production. Payloads follow Discord's documented
-shapes. Gotchas (from the proof of concept): responses need Content-Type exactly
+shapes.
+
+It also keeps Discord's interaction rules (Discord developer docs, "Receiving and Responding"):
+- the first response (callback) must come within 3 s of the event, autocomplete included, or
+  Discord answers 404 with code 10062 "Unknown interaction" (the member sees "The application
+  did not respond");
+- a second callback is refused: 400, code 40060 "Interaction has already been acknowledged";
+- a follow-up or an edit of the original on an interaction never acknowledged: 404, code 10015
+  "Unknown Webhook";
+- the interaction token lives 15 minutes; after that 401, code 50027 "Invalid Webhook Token";
+- after a deferred response (type 5) the first follow-up replaces the "thinking" placeholder and
+  keeps the visibility chosen when deferring (its own ephemeral flag is ignored); later follow-ups
+  are independent messages.
+``visible_to_all`` tells, for each message the bot sent, whether the whole channel could see it.
+
+Gotchas (from the proof of concept): responses need Content-Type exactly
 ``application/json``; GUILD_CREATE members need ``flags``; INTERACTION_CREATE needs
 ``attachment_size_limit``; a body sent with files arrives as the multipart part ``payload_json``.
 """
@@ -28,6 +43,7 @@ GUILD_ID = "2000"
 CHANNEL_ID = "3000"
 NSFW_CHANNEL_ID = "3001"
 OPT_IN_CHANNEL_ID = "3002"
+MOD_CHANNEL_ID = "3003"
 MOD_ROLE_ID = "2100"
 MANAGER_ROLE_ID = "2200"
 T0 = "2024-01-01T00:00:00+00:00"
@@ -66,13 +82,36 @@ GUILD = {
     "roles": [role(GUILD_ID, "@everyone", EVERYONE_PERMS, 0), role(MOD_ROLE_ID, "Moderators", EVERYONE_PERMS, 1),
               role(MANAGER_ROLE_ID, "Managers", str(int(EVERYONE_PERMS) | MANAGE_GUILD), 2)],
     "channels": [channel(CHANNEL_ID, "general"), channel(NSFW_CHANNEL_ID, "after-dark", nsfw=True),
-                 channel(OPT_IN_CHANNEL_ID, "ask-the-library")],
+                 channel(OPT_IN_CHANNEL_ID, "ask-the-library"), channel(MOD_CHANNEL_ID, "moderators")],
     "members": [member(u) for u in (BOT_USER, OWNER, ALICE, BOB, MOD, MANAGER)],
 }
 
 
 def _json(data: object, status: int = 200) -> web.Response:
     return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+
+
+ACK_DEADLINE = 3.0  # seconds to the first response of an interaction (autocomplete too)
+TOKEN_LIFE = 15 * 60.0
+EPHEMERAL = 1 << 6
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return _json({"message": message, "code": code}, status)
+
+
+@dataclass
+class Interaction:
+    """What Discord remembers of one interaction: when it came, whether and how it was answered."""
+
+    id: str
+    kind: int
+    created: float
+    acknowledged_at: float | None = None
+    response_type: int | None = None
+    loading: bool = False  # deferred, and the placeholder not yet replaced
+    original_ephemeral: bool = False
+    original_deleted: bool = False
 
 
 @dataclass
@@ -82,6 +121,9 @@ class Call:
     body: object
     query: dict = field(default_factory=dict)
     at: float = field(default_factory=time.perf_counter)
+    status: int = 200
+    error_code: int | None = None
+    visible_to_all: bool | None = None  # for messages the bot sent: could the whole channel see it?
 
     @property
     def data(self) -> dict:
@@ -89,6 +131,31 @@ class Call:
         if isinstance(self.body, dict) and "type" in self.body and "data" in self.body:
             return self.body["data"] or {}
         return self.body if isinstance(self.body, dict) else {}
+
+
+@dataclass
+class Reply:
+    """A message the bot made for an interaction, as the member sees it."""
+
+    call: Call
+    data: dict
+
+    @property
+    def content(self) -> str:
+        return self.data.get("content") or ""
+
+    @property
+    def embeds(self) -> list[dict]:
+        return self.data.get("embeds") or []
+
+    @property
+    def text(self) -> str:
+        """Everything a reader sees: content and embed text."""
+        return json.dumps([self.content, self.embeds], ensure_ascii=False)
+
+    @property
+    def public(self) -> bool:
+        return bool(self.call.visible_to_all)
 
 
 class FakeDiscord:
@@ -99,7 +166,12 @@ class FakeDiscord:
         self.ws: web.WebSocketResponse | None = None
         self.ids = itertools.count(900000)
         self.rate_limit_next: dict[str, int] = {}
-        self.interaction_types: dict[str, int] = {}  # path prefix -> how many 429s to answer first
+        self.interaction_types: dict[str, int] = {}
+        self.interactions: dict[str, Interaction] = {}
+        self.tokens: dict[str, str] = {}  # token -> interaction id
+        self.clock = time.perf_counter  # the harness's idea of now; tests may add to it
+        self.skew = 0.0
+        self.ack_lag = 0.0  # tests: pretend every first response arrives this much later
         self.guild = json.loads(json.dumps(GUILD))
         app = web.Application()
         app.router.add_get("/gw", self.gateway)
@@ -156,7 +228,11 @@ class FakeDiscord:
                                          "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "0.05",
                                          "X-RateLimit-Bucket": "fake-bucket", "X-RateLimit-Scope": "user"})
                 return response
-        self.calls.append(Call(req.method, path, body, dict(req.query)))
+        ruled = self._interaction_rules(req.method, path, body)
+        if isinstance(ruled, web.Response):
+            return ruled
+        call = Call(req.method, path, body, dict(req.query), visible_to_all=ruled)
+        self.calls.append(call)
         ws_url = self.url.replace("http", "ws") + "/gw"
         if path == "/users/@me":
             return _json(BOT_USER)
@@ -181,6 +257,8 @@ class FakeDiscord:
             elif kind is not None:
                 result["resource"] = {"type": kind}
             return _json(result)
+        if req.method == "DELETE":
+            return web.Response(status=204)
         if path.endswith("/typing"):
             return web.Response(status=204)
         if req.method == "PUT" and path.endswith("/commands"):
@@ -189,6 +267,57 @@ class FakeDiscord:
         if path.startswith("/channels/"):
             return _json(self._message(body, path.split("/")[2]))
         return _json(self._message(body if isinstance(body, dict) else None))
+
+    def now(self) -> float:
+        return self.clock() + self.skew
+
+    def _interaction_rules(self, method: str, path: str, body: object) -> web.Response | bool | None:
+        """Discord's answer where its interaction rules refuse a request; else who sees the message."""
+        parts = path.strip("/").split("/")
+        if path.endswith("/callback") and parts[0] == "interactions":
+            it = self.interactions.get(parts[1])
+            if it is None:
+                return self._refuse(method, path, body, 404, 10062, "Unknown interaction")
+            if it.acknowledged_at is not None:
+                return self._refuse(method, path, body, 400, 40060, "Interaction has already been acknowledged.")
+            if self.now() + self.ack_lag - it.created > ACK_DEADLINE:
+                return self._refuse(method, path, body, 404, 10062, "Unknown interaction")
+            kind = (body or {}).get("type")
+            flags = (((body or {}).get("data") or {}).get("flags") or 0)
+            it.acknowledged_at, it.response_type = self.now(), kind
+            it.loading = kind == 5
+            it.original_ephemeral = bool(flags & EPHEMERAL)
+            return (not it.original_ephemeral) if kind == 4 else None
+        if parts[0] == "webhooks" and len(parts) >= 3 and parts[1] == APP_ID:
+            iid = self.tokens.get(parts[2])
+            it = self.interactions.get(iid) if iid else None
+            if it is None or it.acknowledged_at is None:
+                return self._refuse(method, path, body, 404, 10015, "Unknown Webhook")
+            if self.now() - it.created > TOKEN_LIFE:
+                return self._refuse(method, path, body, 401, 50027, "Invalid Webhook Token")
+            original = len(parts) >= 5 and parts[4] == "@original"
+            if method == "DELETE" and original:
+                it.original_deleted, it.loading = True, False
+                return None
+            if method == "PATCH" and original:
+                it.loading = False
+                return not it.original_ephemeral and not it.original_deleted
+            if method == "POST" and len(parts) == 3:
+                flags = ((body or {}).get("flags") or 0) if isinstance(body, dict) else 0
+                if it.loading:  # the first follow-up replaces the placeholder and keeps its visibility
+                    it.loading = False
+                    return not it.original_ephemeral
+                return not bool(flags & EPHEMERAL)
+        if method == "POST" and path.startswith("/channels/") and path.endswith("/messages"):
+            return True
+        return None
+
+    def _refuse(self, method: str, path: str, body: object, status: int, code: int, message: str) -> web.Response:
+        self.calls.append(Call(method, path, body, {"refused": str(code)}, status=status, error_code=code))
+        return _error(status, code, message)
+
+    def refused(self, code: int | None = None) -> list[Call]:
+        return [c for c in self.calls if c.error_code is not None and (code is None or c.error_code == code)]
 
     # -- gateway ---------------------------------------------------------------------------------
 
@@ -222,6 +351,8 @@ class FakeDiscord:
                      message: dict | None = None) -> dict:
         ch = next(c for c in self.guild["channels"] if c["id"] == channel_id)
         self.interaction_types[iid] = itype
+        self.interactions[iid] = Interaction(iid, itype, self.now())
+        self.tokens[f"tok{iid}"] = iid
         perms = int(EVERYONE_PERMS)
         for rid in ROLES.get(user["id"], []):
             perms |= int(next(r["permissions"] for r in self.guild["roles"] if r["id"] == rid))
@@ -285,7 +416,7 @@ class FakeDiscord:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             for call in self.calls:
-                if "rate_limited" not in call.query and predicate(call):
+                if "rate_limited" not in call.query and call.error_code is None and predicate(call):
                     return call
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"no matching request in {len(self.calls)} calls: "
@@ -299,6 +430,38 @@ class FakeDiscord:
             return callback
         return await self.wait_for(lambda c: c.path.startswith(f"/webhooks/{APP_ID}/tok{iid}")
                                    and c.method in ("POST", "PATCH") and "Reindexing" not in str(c.body), timeout)
+
+    def _replies_now(self, iid: str) -> list[Reply]:
+        out = []
+        for c in self.calls:
+            if c.error_code is not None or "rate_limited" in c.query or not isinstance(c.body, dict):
+                continue
+            if c.path == f"/interactions/{iid}/tok{iid}/callback" and c.body.get("type") in (4, 7):
+                out.append(Reply(c, c.body.get("data") or {}))
+            elif c.path.startswith(f"/webhooks/{APP_ID}/tok{iid}") and c.method in ("POST", "PATCH"):
+                out.append(Reply(c, c.body))
+        return out
+
+    async def replies(self, iid: str, count: int = 1, *, timeout: float = 10.0) -> list[Reply]:
+        """The first ``count`` messages the bot made for an interaction (a reply, follow-ups, edits)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = self._replies_now(iid)
+            if len(found) >= count:
+                return found
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{len(found)} of {count} replies to {iid}; refused: "
+                                     f"{[(c.path, c.error_code) for c in self.refused()]}")
+            await asyncio.sleep(0.01)
+
+    async def reply(self, iid: str, *, timeout: float = 10.0) -> Reply:
+        """The message that answers an interaction (the first one with content)."""
+        return (await self.replies(iid, timeout=timeout))[0]
+
+    def acknowledged_in(self, iid: str) -> float | None:
+        """Seconds from the event to the bot's first accepted response, or None."""
+        it = self.interactions[iid]
+        return None if it.acknowledged_at is None else it.acknowledged_at - it.created
 
     async def reply_to_message(self, mid: str, timeout: float = 10.0) -> Call:
         return await self.wait_for(lambda c: c.method == "POST" and c.path.endswith("/messages")
@@ -317,12 +480,13 @@ def spec_check(calls: list[Call]) -> list[dict]:
 
     Returns the failures. Raises SkipTest-worthy RuntimeError("node") only when node is absent.
     """
-    spec_dir = Path(__file__).parent / "spec"
+    spec_dir = Path(__file__).resolve().parents[1] / "spec"
     if shutil.which("node") is None:
         raise RuntimeError("node")
     if not (spec_dir / "node_modules" / "discord-api-spec").exists():
         raise AssertionError("run `npm ci --prefix tests/spec` (make test does) to install the Discord API spec")
-    requests = [{"method": c.method, "path": c.path, "body": c.body} for c in calls if "rate_limited" not in c.query]
+    requests = [{"method": c.method, "path": c.path, "body": c.body} for c in calls
+                if "rate_limited" not in c.query and c.error_code is None]
     out = subprocess.run(["node", str(spec_dir / "validate.mjs")], input=json.dumps(requests), capture_output=True,
                          text=True, timeout=120, check=True)
     results = json.loads(out.stdout)

@@ -11,9 +11,9 @@ import pytest
 
 from bot.discordbot.client import LibraryBot
 from bot.settings import Settings
+from helpers.library import SEED_ARTICLE, FakeEmbedder, make_test_library, write_article
 
-from conftest import SEED_ARTICLE, FakeEmbedder, make_test_library, write_article
-from discord_harness import GUILD_ID, MOD_ROLE_ID, FakeDiscord, spec_check
+from helpers.discord_harness import GUILD_ID, MOD_ROLE_ID, FakeDiscord, spec_check
 
 LONG_TITLE = "A Very Long Title " * 20
 LONG_PARAGRAPH = " ".join(["consent reversible enthusiastic specific freely informed"] * 60)
@@ -25,6 +25,7 @@ class Env:
     embedder: FakeEmbedder
     settings: Settings
     corpus: object
+    allow_refusals: bool = False  # a test that provokes Discord's refusals on purpose
 
 
 def _corpus(tmp_path):
@@ -48,16 +49,18 @@ def _corpus(tmp_path):
 async def start_bot(tmp_path, monkeypatch):
     started = []
 
-    async def start(embedder=None, policy=None, **overrides) -> Env:
+    async def start(embedder=None, policy=None, extra_channels=(), **overrides) -> Env:
         corpus = _corpus(tmp_path)
         embedder = embedder or FakeEmbedder()
-        library = make_test_library(corpus, tmp_path / "index", embedder, policy=policy, min_score=0.15)
+        library = make_test_library(corpus, tmp_path / "index", embedder, policy=policy, min_score=0.15,
+                                    model_cache=tmp_path / "models")
         library.load()
         settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", token="fake-token",
                             dev_guild=int(GUILD_ID), moderator_role=int(MOD_ROLE_ID), cooldown_seconds=0,
                             cooldown_per_channel=1000, feedback_file=tmp_path / "feedback.jsonl")
         settings = dataclasses.replace(settings, **overrides)
         fake = FakeDiscord()
+        fake.guild["channels"] += list(extra_channels)
         await fake.start(monkeypatch)
         bot = LibraryBot(settings, library, guild_ready_timeout=0.1)
         task = asyncio.create_task(bot.start(settings.token))
@@ -72,6 +75,8 @@ async def start_bot(tmp_path, monkeypatch):
         await env.bot.close()
         task.cancel()
         await env.fake.stop()
+        if not env.allow_refusals:  # under Discord's rules, nothing the bot sent may be refused
+            assert not env.fake.refused(), [(c.method, c.path, c.error_code) for c in env.fake.refused()]
         try:
             failures = spec_check(env.fake.calls)
         except RuntimeError:
