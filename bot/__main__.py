@@ -85,6 +85,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for text in questions:
         outcome = library.ask(Question(text, locale=args.locale or settings.locale, tag=args.tag,
                                        age_restricted=args.age_restricted, k=args.k))
+        if outcome.kind is Kind.OTHER_LANGUAGE:
+            print(json.dumps({"question": outcome.question, "outcome": outcome.kind.value, "message": outcome.message},
+                             ensure_ascii=False) if args.json else f"Q: {outcome.question}\n\n{outcome.message}\n")
+            continue
         if outcome.answer is None:  # an unknown tag, an empty question: a message, not an answer
             status = EXIT_ERROR
             if args.json:

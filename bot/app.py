@@ -25,4 +25,4 @@ def make_library(settings: Settings, embedder=None) -> Library:
                        settings.model, encoder=settings.encoder, cache_dir=settings.model_cache_dir)),
                    make_policy(settings), min_score=settings.relevance_threshold, top_k=settings.top_k,
                    fusion_alpha=settings.fusion_alpha, index_type=settings.index_type,
-                   model_cache=settings.model_cache_dir)
+                   model_cache=settings.model_cache_dir, languages=settings.languages)

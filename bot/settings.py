@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -99,6 +100,7 @@ class Settings:
     feedback_file: Path = Path("data/feedback.jsonl")
     feedback_keep_question: bool = False
     log_questions: bool = False
+    languages: frozenset[str] | None = frozenset({"en"})  # what BOT_MODEL reads; None: any (multilingual)
     crisis_alert_channel: int | None = None  # opt-in: tell moderators here when a crisis card is shown
     crisis_alert_text: bool = False  # ... and include the message text (off: category, channel, link only)
 
@@ -127,6 +129,14 @@ class Settings:
         role = _ids(env, "BOT_MODERATOR_ROLE_ID")
         guild = _ids(env, "BOT_DEV_GUILD_ID")
         alert = _ids(env, "BOT_CRISIS_ALERT_CHANNEL_ID")
+        raw_languages = env.get("BOT_LANGUAGES", "").strip().lower() or "en"
+        if raw_languages == "any":
+            languages = None
+        else:
+            languages = frozenset(p.strip() for p in raw_languages.replace(";", ",").split(",") if p.strip())
+            if not languages or not all(re.fullmatch(r"[a-z]{2,3}", p) for p in languages):
+                raise SettingsError("BOT_LANGUAGES must be 'any' or comma-separated language codes such as "
+                                    f"'en' or 'en,es', not '{raw_languages[:40]}'")
         resources = env.get("BOT_RESOURCES_FILE", "").strip()
         if resources and not Path(resources).is_file():
             raise SettingsError(f"BOT_RESOURCES_FILE points to a file that does not exist: {resources}")
@@ -168,6 +178,7 @@ class Settings:
             feedback_file=Path(env.get("BOT_FEEDBACK_FILE", "").strip() or "data/feedback.jsonl"),
             feedback_keep_question=_bool(env, "BOT_FEEDBACK_KEEP_QUESTION", False),
             log_questions=_bool(env, "BOT_LOG_QUESTIONS", False),
+            languages=languages,
             crisis_alert_channel=alert[0] if alert else None,
             crisis_alert_text=_bool(env, "BOT_CRISIS_ALERT_INCLUDE_TEXT", False),
         )

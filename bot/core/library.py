@@ -23,6 +23,7 @@ from .embedder import Embedder
 from .errors import BotError, IndexBusy, IndexMissing
 from .freshness import Staleness, staleness
 from .gate import BulkEncoder, EncoderGate
+from .language import LanguageGuess
 from .indexer import BuildReport, ChunkSettings, Progress, refresh_index
 from .pipeline import Encoded, Kind, Limiter, Outcome, Question
 from .safety import SafetyPolicy
@@ -61,7 +62,7 @@ class Library:
                  policy: SafetyPolicy | None = None, *, min_score: float = DEFAULT_MIN_SCORE, top_k: int = 3,
                  chunking: ChunkSettings = ChunkSettings(), max_question_chars: int = MAX_QUESTION_CHARS,
                  fusion_alpha: float = DEFAULT_FUSION_ALPHA, index_type: str = "auto",
-                 model_cache: Path | str | None = None) -> None:
+                 model_cache: Path | str | None = None, languages: frozenset[str] | None = frozenset({"en"})) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.store = IndexStore(index_dir)
         # An embedder, or a function that loads one on first use (listing tags needs no model).
@@ -82,6 +83,8 @@ class Library:
         self._followed_at = time.monotonic()
         self._unusable: Path | None = None  # a published generation that failed to load
         self.gate = EncoderGate()  # questions before bulk embedding
+        self.languages = languages  # what the model reads (None: any); others get a kind note
+        self._language = LanguageGuess()
 
     @property
     def embedder(self) -> Embedder:
@@ -217,6 +220,10 @@ class Library:
         if too_long:
             return Outcome(Kind.TOO_LONG, shown, Answer(shown, (), info), assessment=assessment,
                            message=f"Please keep questions under {self.max_question_chars:,} characters.")
+        foreign = self._language.foreign(encoded.text, self.languages)
+        if foreign is not None:
+            notes = self.policy.text.other_language
+            return Outcome(Kind.OTHER_LANGUAGE, shown, message=notes.get(foreign, notes["en"]), assessment=assessment)
         wait = limiter.check(question) if limiter is not None else None
         if wait is not None:
             seconds = plural(max(1, round(wait.seconds)), "second")

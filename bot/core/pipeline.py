@@ -25,6 +25,7 @@ class Kind(str, Enum):
     CRISIS = "crisis"  # a crisis card, nothing quoted
     MINOR = "minor"  # the member said they are under 18: youth resources, nothing quoted
     TOO_LONG = "too_long"  # assessed in full, too long to search: its card or check-in, and a note
+    OTHER_LANGUAGE = "other_language"  # a language the model does not read: a kind note in it
     RATE_LIMITED = "rate_limited"
     UNKNOWN_TAG = "unknown_tag"
     EMPTY = "empty"

@@ -31,6 +31,7 @@ class Messages(BaseModel):
     minor_message: str
     too_long_note: str
     moderators_told: str
+    other_language: dict[str, str]
 
     @field_validator("openings", "supporter_openings")
     @classmethod
@@ -41,6 +42,16 @@ class Messages(BaseModel):
         unknown = sorted(set(value) - set(CATEGORIES))
         if unknown:
             raise ValueError(f"unknown categories {', '.join(unknown)}")
+        return value
+
+    @field_validator("other_language")
+    @classmethod
+    def _english_and_helplines(cls, value: dict[str, str]) -> dict[str, str]:
+        if "en" not in value:
+            raise ValueError("needs an 'en' entry for languages without their own")
+        missing = [lang for lang, text in value.items() if "findahelpline.com" not in text]
+        if missing:
+            raise ValueError(f"every entry must name findahelpline.com (not: {', '.join(missing)})")
         return value
 
     @field_validator("emergency_line")
