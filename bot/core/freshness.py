@@ -16,8 +16,10 @@ from .text import plural
 SHOWN = 5  # file names listed in a summary
 
 
-def file_hashes(root: Path | str) -> dict[str, str]:
+def file_hashes(root: Path | str | None) -> dict[str, str]:
     """sha256 of each corpus file's bytes, by path relative to the corpus (the build's own rules)."""
+    if root is None:  # a build from articles in memory (the evaluation datasets) has no folder
+        return {}
     root = Path(root)
     if not root.is_dir():
         return {}
@@ -30,8 +32,10 @@ def file_hashes(root: Path | str) -> dict[str, str]:
     return out
 
 
-def skipped_hashes(root: Path | str, skipped: list[Skipped]) -> dict[str, str]:
+def skipped_hashes(root: Path | str | None, skipped: list[Skipped]) -> dict[str, str]:
     """The hashes of the files a build skipped, kept in its manifest."""
+    if not skipped:
+        return {}
     hashes = file_hashes(root)
     return {s.path: hashes[s.path] for s in skipped if s.path in hashes}
 
