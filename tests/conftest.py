@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -57,7 +58,15 @@ def library(corpus_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder) -> Li
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory) -> Path:
-    """Where the safety models trained on the real encoder are cached, once per session."""
+    """Where the safety models trained on the real encoder are cached, once per session.
+
+    BOT_TEST_MODEL_CACHE names a folder kept between sessions (a developer's shortcut: the cache
+    key covers the data, the encoder and the trainer version); CI always trains afresh.
+    """
+    kept = os.environ.get("BOT_TEST_MODEL_CACHE")
+    if kept:
+        Path(kept).mkdir(parents=True, exist_ok=True)
+        return Path(kept)
     return tmp_path_factory.mktemp("safety-models")
 
 

@@ -52,8 +52,19 @@ class TrainingData:
         return cls(load_examples(train_files), load_examples(dev_files), key)
 
 
-def _encode_all(encode: Encode, texts: list[str], batch: int = 256) -> np.ndarray:
-    return np.concatenate([encode(texts[i:i + batch]) for i in range(0, len(texts), batch)]) if texts else None
+def _encode_all(encode: Encode, texts: list[str], batch: int = 256) -> np.ndarray | None:
+    """Vectors of ``texts`` in their order, encoded shortest first.
+
+    Batches of texts of like length carry little padding: the forum posts among short messages
+    would otherwise pad every batch they fall in to the encoder's full length.
+    """
+    if not texts:
+        return None
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    ranked = np.concatenate([encode([texts[i] for i in order[s:s + batch]]) for s in range(0, len(order), batch)])
+    out = np.empty_like(ranked)
+    out[order] = ranked
+    return out
 
 
 def encode_units(encode: Encode, texts: list[str]) -> tuple[list[list[str]], list[np.ndarray]]:
