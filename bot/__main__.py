@@ -57,6 +57,13 @@ def _progress_bar(total_hint: str = "passages"):
     return update
 
 
+def _warn_if_stale(library) -> None:
+    """One line on stderr when the corpus changed since the index was built (stdout stays the answer)."""
+    stale = library.staleness()
+    if stale is not None and stale.stale:
+        print(f"warning: the index is {stale.summary()}; run: python -m bot index build", file=sys.stderr)
+
+
 def _print_report(report) -> None:
     for line in report.lines():
         stream = sys.stderr if line.startswith("Skipped") else sys.stdout
@@ -78,6 +85,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("Built the index first:", file=sys.stderr)
         for line in report.lines():
             print("  " + line, file=sys.stderr)
+    _warn_if_stale(library)
     from .core.pipeline import Kind, Question
 
     status = 0
@@ -123,6 +131,10 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     store = IndexStore(settings.index_dir)
     manifest = store.read_manifest()
     manifest = {"path": str(store.current_path()), **manifest}
+    stale = _library(args).staleness()  # the corpus's files against what the build read; no model
+    if stale is not None:
+        manifest["freshness"] = ({"stale": stale.stale, "added": list(stale.added), "changed": list(stale.changed),
+                                  "removed": list(stale.removed)} if args.json else stale.summary())
     if args.json:
         print(json.dumps(manifest, ensure_ascii=False))
     else:

@@ -58,6 +58,14 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, not '{raw[:40]}'")
 
 
+def _is_number(raw: str) -> bool:
+    try:
+        float(raw)
+    except ValueError:
+        return False
+    return True
+
+
 def _ids(env: Mapping[str, str], name: str, what: str = "Discord ids") -> tuple[int, ...]:
     raw = env.get(name, "").strip()
     if not raw:
@@ -103,6 +111,14 @@ class Settings:
     languages: frozenset[str] | None = frozenset({"en"})  # what BOT_MODEL reads; None: any (multilingual)
     crisis_alert_channel: int | None = None  # opt-in: tell moderators here when a crisis card is shown
     crisis_alert_text: bool = False  # ... and include the message text (off: category, channel, link only)
+    # Moderators: /library, automatic refresh, threads and forums
+    moderator_channel: int | None = None  # where automatic refresh reports go
+    auto_refresh_watch: bool = False  # opt-in: refresh when the corpus folder changes
+    auto_refresh_minutes: float | None = None  # opt-in: refresh on a period (when something changed)
+    fetch_allow_private: bool = False  # /library add url: may fetch private and loopback addresses
+    unanswered_file: Path | None = None  # default: unanswered.jsonl beside the feedback file
+    answer_in_threads: bool = False  # answer channels: answer in a thread started on the question
+    forum_channels: tuple[int, ...] = ()  # opt-in: answer the first message of each new post (Message Content)
 
     @property
     def relevance_threshold(self) -> float:
@@ -114,6 +130,15 @@ class Settings:
     @property
     def model_cache_dir(self) -> Path:
         return self.model_cache or self.index_dir / "models"
+
+    @property
+    def unanswered_path(self) -> Path:
+        return self.unanswered_file or Path(self.feedback_file).with_name("unanswered.jsonl")
+
+    @property
+    def message_content(self) -> bool:
+        """The privileged Message Content intent: only the opt-in answer channels and forums need it."""
+        return bool(self.answer_channels or self.forum_channels)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> "Settings":
@@ -150,6 +175,14 @@ class Settings:
             raise SettingsError("BOT_SHARD_IDS needs BOT_SHARD_COUNT (the number of shards across all processes)")
         if any(i >= (shard_count or 0) for i in shard_ids):
             raise SettingsError(f"BOT_SHARD_IDS must be below BOT_SHARD_COUNT ({shard_count})")
+        auto = env.get("BOT_AUTO_REFRESH", "").strip().lower()
+        auto_minutes = None
+        if auto not in ("", "off", "watch"):
+            auto_minutes = _float(env, "BOT_AUTO_REFRESH", None, 1.0, 10080.0) if _is_number(auto) else None
+            if auto_minutes is None:
+                raise SettingsError(f"BOT_AUTO_REFRESH must be 'off', 'watch' or a number of minutes, not '{auto[:40]}'")
+        moderator_channel = _ids(env, "BOT_MODERATOR_CHANNEL_ID")
+        unanswered = env.get("BOT_UNANSWERED_FILE", "").strip()
         index_type = env.get("BOT_INDEX_TYPE", "").strip().lower() or "auto"
         if index_type not in INDEX_TYPES:
             raise SettingsError(f"BOT_INDEX_TYPE must be one of {', '.join(INDEX_TYPES)}, not '{index_type[:40]}'")
@@ -181,4 +214,11 @@ class Settings:
             languages=languages,
             crisis_alert_channel=alert[0] if alert else None,
             crisis_alert_text=_bool(env, "BOT_CRISIS_ALERT_INCLUDE_TEXT", False),
+            moderator_channel=moderator_channel[0] if moderator_channel else None,
+            auto_refresh_watch=auto == "watch",
+            auto_refresh_minutes=auto_minutes,
+            fetch_allow_private=_bool(env, "BOT_FETCH_ALLOW_PRIVATE", False),
+            unanswered_file=Path(unanswered) if unanswered else None,
+            answer_in_threads=_bool(env, "BOT_ANSWER_IN_THREADS", False),
+            forum_channels=_ids(env, "BOT_FORUM_CHANNEL_IDS"),
         )

@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from .answer import Answer, quote_from_hit
+from .chunker import Passage, chunk_articles
 from .corpus import Article
 from .embedder import Embedder
 from .errors import BotError, IndexBusy, IndexMissing
@@ -85,6 +86,9 @@ class Library:
         self.gate = EncoderGate()  # questions before bulk embedding
         self.languages = languages  # what the model reads (None: any); others get a kind note
         self._language = LanguageGuess()
+        self.last_report: BuildReport | None = None  # the last refresh in this process, and when it ended
+        self.last_refresh_at: float | None = None
+        self.last_refresh_error: str | None = None  # why the last refresh failed, until one succeeds
 
     @property
     def embedder(self) -> Embedder:
@@ -160,9 +164,13 @@ class Library:
         with self.gate.question():
             return self.embedder.encode(list(texts))
 
-    def refresh(self, *, progress: Progress | None = None) -> BuildReport:
-        """Re-read the corpus, embed what changed, swap the new index in. IndexBusy if one is running."""
-        if not self._refresh_lock.acquire(blocking=False):
+    def refresh(self, *, progress: Progress | None = None, wait: float = 0.0) -> BuildReport:
+        """Re-read the corpus, embed what changed, swap the new index in.
+
+        IndexBusy if a refresh is running (after waiting up to ``wait`` seconds for it to end).
+        """
+        acquired = self._refresh_lock.acquire(timeout=wait) if wait > 0 else self._refresh_lock.acquire(blocking=False)
+        if not acquired:
             raise IndexBusy("an index refresh is already running; try again when it has finished")
         try:
             report = refresh_index(self.corpus_dir, self.store, BulkEncoder(self.embedder, self.gate), chunking=self.chunking,
@@ -170,6 +178,13 @@ class Library:
             if report.published or self._live is None:
                 self._live = self.store.load(model=self.embedder.name, dimension=self.embedder.dimension)
             self.prepare_safety()
+        except IndexBusy:  # another process is building: nothing failed
+            raise
+        except BotError as exc:
+            self.last_refresh_error = str(exc)
+            raise
+        else:
+            self.last_report, self.last_refresh_at, self.last_refresh_error = report, time.time(), None
             return report
         finally:
             self._refresh_lock.release()
@@ -186,6 +201,20 @@ class Library:
             return None
         indexed = {a.path: a.content_hash for a in index.articles.values()}
         return staleness(self.corpus_dir, indexed, index.manifest.get("skipped_files") or {})
+
+    def passages_of(self, article: Article) -> list[Passage]:
+        """How the index would split ``article`` (its path as it will have in the corpus)."""
+        embedder = self.embedder
+        return chunk_articles([article], embedder.count_tokens, embedder.max_tokens, self.chunking.max_tokens,
+                              self.chunking.min_tokens)
+
+    def articles(self) -> list[Article]:
+        """The articles in the live index, by title."""
+        return sorted(self.index.articles.values(), key=lambda a: (a.title.casefold(), a.path))
+
+    def encode_bulk(self, texts) -> np.ndarray:
+        """The encoder for background work (feedback themes): members' questions go first."""
+        return BulkEncoder(self.embedder, self.gate).encode(list(texts))
 
     # -- answering -------------------------------------------------------------------------------
 
