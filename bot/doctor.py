@@ -50,7 +50,7 @@ def application_id(token: str) -> int | None:
 
 def permissions_needed(settings: Settings) -> dict[str, int]:
     needed = dict(PERMISSIONS)
-    if getattr(settings, "answer_in_threads", False):
+    if settings.answer_in_threads:
         needed.update(THREAD_PERMISSIONS)
     return needed
 
@@ -77,7 +77,8 @@ def check_token(settings: Settings) -> list[Check]:
 def check_ids(settings: Settings) -> list[Check]:
     out = []
     named = {"BOT_DEV_GUILD_ID": settings.dev_guild, "BOT_MODERATOR_ROLE_ID": settings.moderator_role,
-             "BOT_CRISIS_ALERT_CHANNEL_ID": settings.crisis_alert_channel}
+             "BOT_CRISIS_ALERT_CHANNEL_ID": settings.crisis_alert_channel,
+             "BOT_MODERATOR_CHANNEL_ID": settings.moderator_channel}
     for name, value in named.items():
         if value is not None and not 10**15 <= value < 2**63:
             out.append(Check(False, name, f"{value} is not a Discord id (right-click, Copy ID, with Developer Mode "
@@ -85,9 +86,14 @@ def check_ids(settings: Settings) -> list[Check]:
     for value in settings.answer_channels:
         if not 10**15 <= value < 2**63:
             out.append(Check(False, "BOT_ANSWER_CHANNEL_IDS", f"{value} is not a Discord channel id"))
+    for value in settings.forum_channels:
+        if not 10**15 <= value < 2**63:
+            out.append(Check(False, "BOT_FORUM_CHANNEL_IDS", f"{value} is not a Discord channel id"))
     if not out:
         out.append(Check(True, "the ids in the settings look like Discord ids"))
-    intents = ["Message Content (Bot, Privileged Gateway Intents)"] if settings.answer_channels else []
+    needs = [name for name, ids in (("BOT_ANSWER_CHANNEL_IDS", settings.answer_channels),
+                                    ("BOT_FORUM_CHANNEL_IDS", settings.forum_channels)) if ids]
+    intents = [f"Message Content (Bot, Privileged Gateway Intents), for {' and '.join(needs)}"] if needs else []
     out.append(Check(True, "privileged intents needed: " + (", ".join(intents) if intents else "none")))
     out.append(Check(True, "permissions needed: " + ", ".join(permissions_needed(settings))))
     return out

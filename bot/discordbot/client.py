@@ -13,6 +13,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..core.answer import Answer
+from ..core.autorefresh import AutoRefresh
+from ..core.errors import BotError
+from ..core.indexer import BuildReport
+from ..core.insights import UnansweredLog
 from ..core.library import Library
 from ..core.service import AnswerService
 from ..settings import Settings
@@ -20,10 +24,11 @@ from . import render
 from .alerts import CrisisAlerts
 from .feedback import AnswerCache, FeedbackStore, RecentSet
 from .limits import CooldownLimiter
+from .pending import PendingActions
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discordbot.cogs.ask", "bot.discordbot.cogs.tags", "bot.discordbot.cogs.admin")
+EXTENSIONS = ("bot.discordbot.cogs.ask", "bot.discordbot.cogs.tags", "bot.discordbot.cogs.library")
 NO_MENTIONS = discord.AllowedMentions.none()
 PAGE = 3  # passages per "More passages" page
 
@@ -148,7 +153,7 @@ class LibraryBot(commands.AutoShardedBot):
     def __init__(self, settings: Settings, library: Library, *, feedback: FeedbackStore | None = None,
                  service: AnswerService | None = None, **options) -> None:
         intents = discord.Intents.default()  # guilds, guild and DM messages; no privileged intent
-        intents.message_content = bool(settings.answer_channels)  # only for the opt-in answer channels
+        intents.message_content = settings.message_content  # only for the opt-in answer channels and forums
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
                          allowed_mentions=NO_MENTIONS, **options)
         self.settings = settings
@@ -159,12 +164,18 @@ class LibraryBot(commands.AutoShardedBot):
         self.alerts = CrisisAlerts(self, settings.crisis_alert_channel, settings.crisis_alert_text)
         self.answers = AnswerCache()
         self.voted = RecentSet()  # (answer key, member): one vote each, bounded like the answer cache
+        self.unanswered = UnansweredLog(settings.unanswered_path, keep_question=settings.feedback_keep_question)
+        self.pending = PendingActions()  # /library add and remove waiting for Confirm
+        minutes = settings.auto_refresh_minutes
+        self.auto_refresh = AutoRefresh(library, self.post_refresh_report, watch=settings.auto_refresh_watch,
+                                        every=minutes * 60 if minutes else None)
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(MoreButton, FeedbackButton, TagsPageButton, TagPageButton)
         self.tree.on_error = self.on_app_command_error
+        self.auto_refresh.start()
         if self.settings.dev_guild:  # instant sync to one guild while developing; global sync is deliberate
             guild = discord.Object(id=self.settings.dev_guild)
             self.tree.copy_global_to(guild=guild)
@@ -175,8 +186,27 @@ class LibraryBot(commands.AutoShardedBot):
         """No text commands: mentions and replies are questions (see the ask cog)."""
 
     async def close(self) -> None:
+        await self.auto_refresh.stop()
         await self.service.close()
         await super().close()
+
+    async def post_refresh_report(self, report: BuildReport | None, error: BotError | None) -> None:
+        """An automatic refresh's report (or failure), to BOT_MODERATOR_CHANNEL_ID where it is set."""
+        if report is not None:
+            text = render.report_text(report, headline="**Automatic refresh.**")
+        else:
+            text = render.cut(f"**Automatic refresh failed**; the current index keeps serving: {error}", render.CONTENT_MAX)
+        if self.settings.moderator_channel is None:
+            return
+        await self.wait_until_ready()
+        channel = self.get_channel(self.settings.moderator_channel)
+        if channel is None or not hasattr(channel, "send"):
+            log.warning("BOT_MODERATOR_CHANNEL_ID %s is not a channel the bot can see", self.settings.moderator_channel)
+            return
+        try:
+            await channel.send(text, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("could not post the refresh report (%s)", exc.status)
 
     async def on_ready(self) -> None:
         log.info("ready: %d guilds, %d shards, %d passages", len(self.guilds), self.shard_count or 1,

@@ -28,8 +28,8 @@ NO_TOKEN = ("DISCORD_TOKEN is not set. Create a bot in the Discord developer por
             "DISCORD_TOKEN=... in the environment or in a .env file here (see the README).")
 BAD_TOKEN = ("Discord rejected DISCORD_TOKEN. Reset the bot's token in the Discord developer portal and update "
              "DISCORD_TOKEN (see the README).")
-NEEDS_INTENT = ("BOT_ANSWER_CHANNEL_IDS needs the Message Content intent: enable it for the bot in the Discord "
-                "developer portal (Bot, Privileged Gateway Intents), or unset BOT_ANSWER_CHANNEL_IDS.")
+NEEDS_INTENT = ("BOT_ANSWER_CHANNEL_IDS and BOT_FORUM_CHANNEL_IDS need the Message Content intent: enable it for the "
+                "bot in the Discord developer portal (Bot, Privileged Gateway Intents), or unset them.")
 NO_NETWORK = ("cannot reach Discord ({reason}). Check this machine's network and DNS (python -m bot doctor "
               "checks everything else offline); the bot retries by itself once it is connected.")
 DEV_GUILD_REFUSED = ("Discord refused to register the commands in BOT_DEV_GUILD_ID {guild} ({reason}): invite the "
@@ -71,7 +71,7 @@ def run(settings: Settings, *, sync_global: bool = False) -> int:
         log.warning("built the index at start-up: %s", " ".join(report.lines()))
     stale = library.staleness()
     if stale is not None and stale.stale:
-        log.warning("%s; run /reindex or python -m bot index build", stale.summary())
+        log.warning("the index is %s; run /library refresh or python -m bot index build", stale.summary())
     sharding = {"shard_count": settings.shard_count} if settings.shard_count else {}
     if settings.shard_ids:
         sharding["shard_ids"] = list(settings.shard_ids)

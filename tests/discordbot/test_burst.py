@@ -55,8 +55,8 @@ async def test_three_hundred_members_at_once_during_a_reindex(start_bot, real_em
                       f"Note {i}: rebuilding trust after betrayal takes {i % 17 + 2} small kept promises, patience "
                       f"with setbacks, and a partner who listens. Step {i} is to notice what helped before.\n\n"
                       f"A second paragraph for note {i} about consent, pauses and checking in with each other.")
-    reindex = await env.fake.slash("reindex", user=MOD)
-    await env.fake.response_to(reindex, final=False)  # the reindex is under way
+    reindex = await env.fake.subcommand("library", "refresh", user=MOD)
+    await env.fake.response_to(reindex, final=False)  # the refresh is under way
     started = time.perf_counter()
     asks = [await env.fake.slash("ask", {"question": QUESTIONS[i % len(QUESTIONS)]}, user=_member(i),
                                  channel_id=channels[i % CHANNELS]) for i in range(MEMBERS)]

@@ -17,8 +17,12 @@ async def test_commands_sync_to_the_development_guild(start_bot):
     env = await start_bot()
     call = await env.fake.wait_for(lambda c: c.method == "PUT" and c.path.endswith(f"/guilds/{GUILD_ID}/commands"))
     commands = {c["name"]: c for c in call.body}
-    assert set(commands) == {"ask", "tags", "tag", "reindex"}
-    assert str(commands["reindex"]["default_member_permissions"]) == str(1 << 5)
+    assert set(commands) == {"ask", "tags", "tag", "library"}
+    library = commands["library"]
+    assert str(library["default_member_permissions"]) == str(1 << 5)  # Manage Server; checked again at run time
+    assert {o["name"] for o in library["options"]} == {"status", "refresh", "add", "remove", "feedback"}
+    add = {o["name"]: o for o in next(o for o in library["options"] if o["name"] == "add")["options"]}
+    assert add["file"]["type"] == 11 and add["url"]["type"] == 3 and not add["file"].get("required")
     ask_options = {o["name"]: o for o in commands["ask"]["options"]}
     assert ask_options["question"]["required"] is True and ask_options["tag"]["autocomplete"] is True
     assert commands["ask"]["description"] == "Ask the article library a question"

@@ -173,8 +173,11 @@ class FakeDiscord:
         self.skew = 0.0
         self.ack_lag = 0.0  # tests: pretend every first response arrives this much later
         self.guild = json.loads(json.dumps(GUILD))
+        self.files: dict[str, tuple[bytes, str | None]] = {}  # attachment id -> (bytes, Content-Type served)
+        self.downloads: list[str] = []  # attachment ids the bot downloaded
         app = web.Application()
         app.router.add_get("/gw", self.gateway)
+        app.router.add_get("/attachments/{aid}/{name}", self.attachment_file)
         app.router.add_route("*", "/api/v10/{p:.*}", self.rest)
         self.runner = web.AppRunner(app)
         self.url = ""
@@ -319,6 +322,30 @@ class FakeDiscord:
     def refused(self, code: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.error_code is not None and (code is None or c.error_code == code)]
 
+    # -- attachments -----------------------------------------------------------------------------
+
+    def attach(self, filename: str, data: bytes, content_type: str | None = None, *, size: int | None = None) -> dict:
+        """An attachment object as Discord puts it in ``resolved``; its ``url`` is served by this stand-in.
+
+        ``size`` may differ from ``len(data)``: Discord reports the size, and a test can claim a large one.
+        """
+        aid = str(next(self.ids))
+        self.files[aid] = (data, content_type)
+        url = f"{self.url}/attachments/{aid}/{filename}"
+        out = {"id": aid, "filename": filename, "size": len(data) if size is None else size, "url": url,
+               "proxy_url": url, "ephemeral": True}
+        if content_type is not None:
+            out["content_type"] = content_type
+        return out
+
+    async def attachment_file(self, req: web.Request) -> web.Response:
+        aid = req.match_info["aid"]
+        self.downloads.append(aid)  # not a REST call: kept apart from ``calls`` (checked against the API spec)
+        if aid not in self.files:
+            return web.Response(status=404)
+        data, kind = self.files[aid]
+        return web.Response(body=data, headers={"Content-Type": kind or "application/octet-stream"})
+
     # -- gateway ---------------------------------------------------------------------------------
 
     async def gateway(self, req: web.Request) -> web.WebSocketResponse:
@@ -380,12 +407,44 @@ class FakeDiscord:
         await self.send("INTERACTION_CREATE", payload)
         return iid
 
-    async def autocomplete(self, name: str, option: str, value: str, *, user: dict = ALICE) -> str:
+    async def autocomplete(self, name: str, option: str, value: str, *, user: dict = ALICE,
+                           sub: str | None = None) -> str:
         iid = str(next(self.ids))
         opts = [{"name": option, "type": 3, "value": value, "focused": True}]
+        if sub is not None:
+            opts = [{"name": sub, "type": 1, "options": opts}]
         await self.send("INTERACTION_CREATE", self._interaction(
             iid, 4, {"id": "6000", "name": name, "type": 1, "options": opts, "guild_id": GUILD_ID},
             user, CHANNEL_ID, "en-US"))
+        return iid
+
+    async def subcommand(self, name: str, sub: str, options: dict | None = None, *, user: dict = ALICE,
+                         channel_id: str = CHANNEL_ID, claimed_permissions: str | None = None) -> str:
+        """``/name sub`` as Discord sends it: a type 1 option holding typed options.
+
+        Values: str (type 3), bool (5), int (4), or an attachment from ``attach`` (type 11, its object in
+        ``data.resolved.attachments``).
+        """
+        iid = str(next(self.ids))
+        opts, attachments = [], {}
+        for key, value in (options or {}).items():
+            if isinstance(value, dict) and "filename" in value:
+                attachments[value["id"]] = value
+                opts.append({"name": key, "type": 11, "value": value["id"]})
+            elif isinstance(value, bool):
+                opts.append({"name": key, "type": 5, "value": value})
+            elif isinstance(value, int):
+                opts.append({"name": key, "type": 4, "value": value})
+            else:
+                opts.append({"name": key, "type": 3, "value": value})
+        data = {"id": "6000", "name": name, "type": 1, "options": [{"name": sub, "type": 1, "options": opts}],
+                "guild_id": GUILD_ID}
+        if attachments:
+            data["resolved"] = {"attachments": attachments}
+        payload = self._interaction(iid, 2, data, user, channel_id, "en-US")
+        if claimed_permissions is not None:
+            payload["member"]["permissions"] = claimed_permissions
+        await self.send("INTERACTION_CREATE", payload)
         return iid
 
     async def click(self, custom_id: str, message: dict, *, user: dict = ALICE, channel_id: str = CHANNEL_ID) -> str:
@@ -429,7 +488,19 @@ class FakeDiscord:
         if callback.body.get("type") != 5 or not final:
             return callback
         return await self.wait_for(lambda c: c.path.startswith(f"/webhooks/{APP_ID}/tok{iid}")
-                                   and c.method in ("POST", "PATCH") and "Reindexing" not in str(c.body), timeout)
+                                   and c.method in ("POST", "PATCH") and "Refreshing:" not in str(c.body), timeout)
+
+    async def edits_after(self, iid: str, count: int = 1, *, timeout: float = 10.0) -> list[Call]:
+        """The first ``count`` edits of the message an interaction updated (a button's type 7 callback)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = [c for c in self.calls if c.error_code is None and c.method == "PATCH"
+                     and c.path == f"/webhooks/{APP_ID}/tok{iid}/messages/@original"]
+            if len(found) >= count:
+                return found
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{len(found)} of {count} edits for {iid}")
+            await asyncio.sleep(0.01)
 
     def _replies_now(self, iid: str) -> list[Reply]:
         out = []
