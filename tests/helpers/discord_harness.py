@@ -44,6 +44,7 @@ CHANNEL_ID = "3000"
 NSFW_CHANNEL_ID = "3001"
 OPT_IN_CHANNEL_ID = "3002"
 MOD_CHANNEL_ID = "3003"
+FORUM_ID = "3004"  # not in the guild unless a test adds ``forum_channel()`` to it
 MOD_ROLE_ID = "2100"
 MANAGER_ROLE_ID = "2200"
 T0 = "2024-01-01T00:00:00+00:00"
@@ -74,6 +75,20 @@ def role(rid: str, name: str, permissions: str, position: int) -> dict:
 def channel(cid: str, name: str, nsfw: bool = False) -> dict:
     return {"id": cid, "type": 0, "name": name, "position": 0, "permission_overwrites": [], "nsfw": nsfw,
             "guild_id": GUILD_ID, "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "parent_id": None}
+
+
+def forum_channel(cid: str = FORUM_ID, name: str = "questions") -> dict:
+    return {**channel(cid, name), "type": 15, "available_tags": [], "default_reaction_emoji": None,
+            "default_sort_order": None, "default_forum_layout": 0, "flags": 0}
+
+
+def thread(tid: str, parent_id: str, name: str, owner_id: str, kind: int = 11) -> dict:
+    """A thread channel object (a public thread, or a forum post), as Discord sends it."""
+    return {"id": tid, "type": kind, "guild_id": GUILD_ID, "parent_id": parent_id, "owner_id": owner_id, "name": name,
+            "last_message_id": None, "rate_limit_per_user": 0, "message_count": 0, "member_count": 1, "flags": 0,
+            "total_message_sent": 0, "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                                         "archive_timestamp": T0, "locked": False,
+                                                         "create_timestamp": T0}}
 
 
 GUILD = {
@@ -267,6 +282,10 @@ class FakeDiscord:
         if req.method == "PUT" and path.endswith("/commands"):
             return _json([{**c, "id": str(6000 + i), "application_id": APP_ID, "version": "1", "guild_id": GUILD_ID}
                           for i, c in enumerate(body or [])])
+        parts = path.strip("/").split("/")
+        if req.method == "POST" and len(parts) == 5 and parts[0] == "channels" and parts[4] == "threads":
+            # Start a thread from a message: the thread's id is the message's id.
+            return _json(thread(parts[3], parts[1], (body or {}).get("name", ""), APP_ID))
         if path.startswith("/channels/"):
             return _json(self._message(body, path.split("/")[2]))
         return _json(self._message(body if isinstance(body, dict) else None))
@@ -453,9 +472,17 @@ class FakeDiscord:
             iid, 3, {"custom_id": custom_id, "component_type": 2}, user, channel_id, "en-US", message))
         return iid
 
+    async def forum_post(self, title: str, content: str, *, user: dict = ALICE, forum_id: str = FORUM_ID) -> str:
+        """A new forum post as Discord sends it: THREAD_CREATE, then its first message (whose id is the post's)."""
+        tid = str(next(self.ids))
+        await self.send("THREAD_CREATE", {**thread(tid, forum_id, title, user["id"], kind=11), "newly_created": True})
+        await self.message(content, user=user, channel_id=tid, mid=tid)
+        return tid
+
     async def message(self, content: str, *, user: dict = ALICE, channel_id: str = CHANNEL_ID,
-                      mentions: list[dict] = (), reply_to: dict | None = None, mention_everyone: bool = False) -> str:
-        mid = str(next(self.ids))
+                      mentions: list[dict] = (), reply_to: dict | None = None, mention_everyone: bool = False,
+                      mid: str | None = None) -> str:
+        mid = mid or str(next(self.ids))
         data = {"id": mid, "channel_id": channel_id, "guild_id": GUILD_ID, "author": user,
                 "member": {k: v for k, v in member(user).items() if k != "user"}, "content": content,
                 "timestamp": T0, "edited_timestamp": None, "tts": False, "mention_everyone": mention_everyone,
