@@ -161,6 +161,7 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = MAX_FILE_BY
                 if why is not None:
                     raise FetchError(f"{target.host} is {why}; the bot fetches only public addresses")
         conn = _connect(target, addresses, left())
+        sock = conn.sock  # kept: http.client lets go of it once a response says the connection will close
         try:
             conn.request("GET", target.path, headers={
                 "User-Agent": f"intimacy-library-bot/{__version__}", "Accept-Encoding": "identity",
@@ -184,7 +185,8 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = MAX_FILE_BY
                                  f"{max_bytes // 1024} KiB)")
             body = bytearray()
             while True:
-                conn.sock.settimeout(left())
+                if sock.fileno() != -1:  # closed once a response that ends the connection is read
+                    sock.settimeout(left())
                 chunk = response.read(CHUNK)
                 if not chunk:
                     break
