@@ -117,7 +117,10 @@ class AutoRefresh:
             except IndexBusy:  # a moderator's refresh; look again when it has finished
                 await asyncio.sleep(BUSY_RETRY_SECONDS)
                 continue
-            except BotError as exc:
+            except Exception as exc:  # noqa: BLE001 - a failure (the encoder, the disk) must not end the following
+                if not isinstance(exc, BotError):
+                    log.exception("automatic refresh failed")
+                    exc = BotError(f"the refresh failed unexpectedly ({type(exc).__name__}); see the bot's log")
                 log.warning("automatic refresh failed: %s", exc)
                 if str(exc) != self._failed:
                     self._failed = str(exc)

@@ -180,8 +180,8 @@ class Library:
             self.prepare_safety()
         except IndexBusy:  # another process is building: nothing failed
             raise
-        except BotError as exc:
-            self.last_refresh_error = str(exc)
+        except Exception as exc:
+            self.last_refresh_error = str(exc) if isinstance(exc, BotError) else f"unexpected {type(exc).__name__}"
             raise
         else:
             self.last_report, self.last_refresh_at, self.last_refresh_error = report, time.time(), None

@@ -141,6 +141,10 @@ class LibraryAdmin(commands.Cog):
             return None, "a refresh is already running. Try again when it has finished."
         except BotError as exc:
             return None, f"the refresh failed and the current index keeps serving: {exc}"
+        except Exception as exc:  # noqa: BLE001 - the moderator is told; the add or removal is not left hanging
+            log.exception("refresh failed")
+            return None, (f"the refresh failed unexpectedly ({type(exc).__name__}) and the current index keeps "
+                          "serving; see the bot's log")
 
     # -- add -------------------------------------------------------------------------------------
 
