@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.core.corpus import MAX_FILE_BYTES
 from bot.discordbot.checks import REFUSED
 from bot.discordbot.cogs.library import EXPIRED, NOT_YOURS
-from helpers.discord_harness import ALICE, APP_ID, BOB, MANAGER, MOD
+from helpers.discord_harness import ALICE, APP_ID, BOB, MANAGER, MOD, MOD_CHANNEL_ID
 from helpers.library import write_article
 
 TIDAL = ("---\ntitle: Tidal Pools\ntags: [ocean, patience]\n---\n\n"
@@ -315,3 +315,16 @@ async def test_refresh_reports_and_runs_while_questions_are_answered(start_bot):
     again = await env.fake.response_to(await env.fake.subcommand("library", "refresh", user=MANAGER), timeout=20)
     assert "No change" in again.body["content"]
     assert not any(c.path.startswith(f"/webhooks/{APP_ID}") and ALICE["id"] in json.dumps(c.body) for c in env.fake.calls)
+
+
+async def test_automatic_refresh_reports_to_the_moderator_channel(start_bot):
+    env = await start_bot(auto_refresh_watch=True, moderator_channel=int(MOD_CHANNEL_ID))
+    await asyncio.sleep(0.5)  # the watcher is up
+    write_article(env.corpus, "rivers.md", "Rivers", "Rivers carve valleys over many years of flowing water.")
+    posted = await env.fake.wait_for(lambda c: c.method == "POST" and c.path == f"/channels/{MOD_CHANNEL_ID}/messages",
+                                     timeout=20)
+    assert posted.body["content"].startswith("**Automatic refresh.**\nArticles: 1 added")
+    assert posted.body["allowed_mentions"] == {"parse": []}
+    status = await env.fake.response_to(await env.fake.subcommand("library", "status", user=MOD), timeout=20)
+    fields = {f["name"]: f["value"] for f in status.body["embeds"][0]["fields"]}
+    assert fields["Automatic refresh"] == "watching the corpus folder" and "1 added" in fields["Last refresh"]
