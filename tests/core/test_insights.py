@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import time
 
-from bot.core.insights import UnansweredLog, cluster_questions, gather
+import numpy as np
+import pytest
+
+from bot.core.insights import THEME_DISTANCE, UnansweredLog, cluster_questions, gather, theme_labels
 from helpers.library import FakeEmbedder, make_test_library, write_article
 
 NOW = time.mktime((2026, 3, 10, 12, 0, 0, 0, 0, 0)) - time.timezone  # 2026-03-10 12:00 UTC
@@ -72,3 +75,42 @@ def test_themes_only_with_kept_text(tmp_path):
                   now=NOW)
     assert [(t.count, t.example) for t in kept.themes] == [(1, "volcano eruptions")] and kept.themed == 1
     assert gather(tmp_path / "f.jsonl", unanswered, None, days=1, keep_question=False, now=NOW).themes is None
+
+
+# Hand-written unanswered questions in themes: the first set chose THEME_DISTANCE, the second checked it.
+CHOSE = [
+    ["how do I talk to my partner about pornography", "is it ok that my boyfriend watches porn",
+     "my wife found my porn and is upset, what now", "should couples discuss porn use"],
+    ["what are good contraception options for teens", "which birth control has the fewest side effects",
+     "can I get pregnant on the pill", "is the copper IUD reliable"],
+    ["how can I stop feeling jealous", "my jealousy is ruining my relationship",
+     "why do I get jealous when my partner texts friends"],
+    ["how do I come out to my parents as gay", "telling my family I'm bisexual", "is it safe to come out at school"],
+    ["what helps with grief after a miscarriage", "coping with pregnancy loss",
+     "my partner and I lost a baby, how do we heal"],
+]
+CHECKED = [
+    ["how do I say no to sex without hurting him", "my girlfriend pressures me into sex, how do I refuse",
+     "is it ok to turn down my husband"],
+    ["why does sex hurt for me", "pain during intercourse, what can cause it", "it burns when we have sex"],
+    ["how do I rebuild trust after cheating", "my partner had an affair, can we recover",
+     "forgiving infidelity in a marriage"],
+    ["how to flirt with someone at work", "tips for a first date", "how do I ask someone out"],
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("groups,least", [(CHOSE, 0.8), (CHECKED, 0.85)], ids=["chose", "checked"])
+def test_themes_with_the_real_encoder_follow_the_written_themes(real_embedder, groups, least):
+    from sklearn.metrics import adjusted_rand_score
+
+    questions = [q for g in groups for q in g]
+    written = [i for i, g in enumerate(groups) for _ in g]
+    vectors = np.asarray(real_embedder.encode(questions), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    found = theme_labels(vectors, THEME_DISTANCE)
+    score = adjusted_rand_score(written, found)
+    print(f"{len(set(found.tolist()))} themes for {len(groups)} written; adjusted Rand {score:.2f}")
+    assert score >= least
+    themes = cluster_questions(questions, real_embedder.encode)
+    assert len(themes) == len(set(found.tolist())) and sum(t.count for t in themes) == len(questions)

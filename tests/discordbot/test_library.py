@@ -196,10 +196,19 @@ async def web_page():
             "<article><h1>Slow Gardening</h1><p>Slow gardening means planting perennials and letting the soil rest "
             "between seasons. Compost feeds the beds over many months.</p><p>Mulch keeps the roots cool in summer "
             "and the worms busy all year round.</p></article><footer>Copyright</footer></body></html>")
+    async def garden(request):
+        return web.Response(text=html, content_type="text/html")
+
+    async def image(request):
+        return web.Response(body=b"\x89PNG", content_type="image/png")
+
+    async def moved(request):
+        raise web.HTTPFound("/garden")
+
     app = web.Application()
-    app.router.add_get("/garden", lambda r: web.Response(text=html, content_type="text/html"))
-    app.router.add_get("/image", lambda r: web.Response(body=b"\x89PNG", content_type="image/png"))
-    app.router.add_get("/moved", lambda r: web.HTTPFound("/garden"))
+    app.router.add_get("/garden", garden)
+    app.router.add_get("/image", image)
+    app.router.add_get("/moved", moved)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
