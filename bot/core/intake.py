@@ -29,6 +29,8 @@ from .errors import ArticleError, CorpusError
 REMOVED_DIR = ".removed"
 # Upload content types the library reads (a missing type is judged by the bytes alone).
 TEXT_TYPES = ("text/", "application/xhtml+xml")
+# What a client sends when it does not know the type (many have no mapping for .md): the bytes decide.
+UNKNOWN_TYPES = ("application/octet-stream", "binary/octet-stream")
 
 Chunker = Callable[[Article], Sequence[Passage]]
 
@@ -69,7 +71,7 @@ def check_type(filename: str, content_type: str | None) -> str:
     if suffix not in SUFFIXES:
         raise ArticleError(f"unsupported file type '{suffix or filename}' (use .md, .txt or .html)")
     kind = (content_type or "").split(";")[0].strip().lower()
-    if kind and not kind.startswith(TEXT_TYPES):
+    if kind and kind not in UNKNOWN_TYPES and not kind.startswith(TEXT_TYPES):
         raise ArticleError(f"the file is {kind}, not text (use .md, .txt or .html)")
     return suffix
 

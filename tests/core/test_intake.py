@@ -72,6 +72,7 @@ def test_duplicates_by_text_and_by_address(corpus):
 def test_check_type_accepts_the_library_formats():
     assert check_type("A.MD", "text/markdown; charset=utf-8") == ".md"
     assert check_type("page.html", "text/html") == ".html" and check_type("n.txt", None) == ".txt"
+    assert check_type("notes.md", "application/octet-stream") == ".md"  # a client with no type for .md
 
 
 def test_removal_moves_the_file_aside_and_refuses_paths_outside(corpus):
