@@ -337,3 +337,18 @@ async def test_automatic_refresh_reports_to_the_moderator_channel(start_bot):
     status = await env.fake.response_to(await env.fake.subcommand("library", "status", user=MOD), timeout=20)
     fields = {f["name"]: f["value"] for f in status.body["embeds"][0]["fields"]}
     assert fields["Automatic refresh"] == "watching the corpus folder" and "1 added" in fields["Last refresh"]
+
+
+async def test_a_file_the_index_skipped_can_be_removed_and_unknown_articles_are_named(start_bot):
+    env = await start_bot()
+    (env.corpus / "broken.md").write_bytes(b"\xff\xfe\x00")
+    missing = await env.fake.response_to(await env.fake.subcommand("library", "remove", {"article": "nope.md"}, user=MOD),
+                                         timeout=20)
+    assert missing.body["content"] == ("There is no article 'nope.md' in the library. Pick one from the list as you "
+                                       "type.")
+    preview = await preview_of(env, await env.fake.subcommand("library", "remove", {"article": "broken.md"}, user=MOD))
+    assert preview["embeds"][0]["description"] == "corpus/broken.md · 0 passages"
+    done = await confirm(env, preview)
+    assert done.startswith("**Removed “broken.md”**") and not (env.corpus / "broken.md").exists()
+    status = await env.fake.response_to(await env.fake.subcommand("library", "status", user=MOD), timeout=20)
+    assert status.body["embeds"][0]["description"] == "Up to date with the corpus."
