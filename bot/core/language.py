@@ -12,6 +12,7 @@ import threading
 
 CONFIDENCE = 0.8  # below this, short or mixed text is taken for English (most short messages are)
 MIN_LETTERS = 10  # "lol kms", "idk" and "hi bot" are too short to tell
+NO_LANGUAGE = "zxx"  # py3langid's code for text with no linguistic content ("zzzq xxqq vvvw")
 
 _LETTERS = re.compile(r"[^\W\d_]", re.U)
 
@@ -35,7 +36,7 @@ class LanguageGuess:
         if len(_LETTERS.findall(text)) < MIN_LETTERS:
             return None
         language, probability = self._model().classify(text)
-        return language if probability >= CONFIDENCE else None
+        return language if probability >= CONFIDENCE and language != NO_LANGUAGE else None
 
     def foreign(self, text: str, allowed: frozenset[str] | None) -> str | None:
         """The question's language if it is confidently one the model does not read, else None."""

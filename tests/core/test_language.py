@@ -21,8 +21,8 @@ def test_a_confident_other_language_is_told(text, language):
 
 
 @pytest.mark.parametrize("text", ["in what ways does intimacy aid growth?", "hi bot", "lol kms", "FRIES consent",
-                                  "ptsd and sex", "idk", "what does EMDR stand for"])
-def test_english_and_short_messages_are_not(text):
+                                  "ptsd and sex", "idk", "what does EMDR stand for", "zzzq xxqq vvvw"])
+def test_english_short_messages_and_keyboard_mash_are_not(text):
     assert LanguageGuess().foreign(text, frozenset({"en"})) is None
 
 
