@@ -138,9 +138,11 @@ class CrisisDetector:
             reasons.append("model_check_in" if model_risk or model_card else "means_alone")
         else:
             level, categories = NONE, []
-        ordered = tuple(sorted(dict.fromkeys(categories), key=PRIORITY.index))
         supporter = level != NONE and t is not None and s.supporter >= t.supporter and not hits.crisis
         minor = hits.minor or (t is not None and s.minor >= t.minor)
+        if minor and not supporter and "sexual_assault" in categories:
+            categories.append("child_abuse")  # a minor assaulted is a child abused: both sets of helplines
+        ordered = tuple(sorted(dict.fromkeys(categories), key=PRIORITY.index))
         return Assessment(level, ordered[0] if ordered else None, ordered, supporter, minor, tuple(reasons),
                           round(s.risk, 4), round(s.crisis, 4))
 

@@ -74,6 +74,9 @@ INTENT = _p(
     r"(?:again|every (?:day|night)|lately)\b",
     r"\b(?:cut|burned|burnt|hurt)\s+myself\s+(?:again|last night|today|tonight|this morning|yesterday|an hour ago)\b",
     r"\brelapsed\b[^.?!]{0,30}\b(?:cutting|self[- ]?harm|sh)\b",
+    # self-harm going on, in the first person: "I've been self harming since…", "I keep hurting myself"
+    r"\b(?:i'?ve been|i have been|i keep|i kept|i'?ve started|i started|i'?m|im|i am)\s+(?:self[- ]?harming|"
+    r"(?:cutting|burning|hurting|scratching|hitting)\s+(?:myself|my\s+(?:arms?|legs?|wrists?|thighs?|skin|stomach))\b)",
 )
 # A recent assault, stated plainly, with a time: "he forced me last night", "I was raped yesterday".
 _RECENTLY = (r"(?:last night|yesterday|today|tonight|this (?:morning|afternoon|evening|weekend|week)|earlier|just now|"

@@ -19,6 +19,8 @@ from bot.core.safety.rules import check, remove_negations, rewrite_idioms
     ("what's the most painless way to die", "suicide"),
     ("i'm going to kill myself tonight", "suicide"),
     ("I took all my sleeping pills", "suicide"),
+    ("I've been self harming since the breakup", "suicide"),
+    ("i keep cutting my arms when it gets bad", "suicide"),
 ])
 def test_explicit_statements_are_a_crisis_for_the_rules_alone(text, category):
     hits = check(rewrite_idioms(text))
@@ -30,6 +32,7 @@ def test_explicit_statements_are_a_crisis_for_the_rules_alone(text, category):
     "I want to die my hair blue", "this exam is killing me", "what does suicidal ideation mean?",
     "I have no intention of hurting myself", "I'm not suicidal, just curious about the research",
     "i would never hurt myself", "in what ways does intimacy aid growth?", "dying my hair purple tonight",
+    "I've been cutting back on sugar", "I used to self harm years ago", "I'm cutting my hair short",
 ])
 def test_idioms_negations_and_questions_are_not_a_crisis_for_the_rules(text):
     units = message_units(text)
