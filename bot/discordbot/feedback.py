@@ -5,26 +5,23 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
+
+from cachetools import LRUCache
 
 from ..core.answer import Answer
 
 
 class AnswerCache:
-    """Recent answers by key, for the 'More passages' and feedback buttons (bounded, in memory)."""
+    """Recent answers by key, for the 'More passages' and feedback buttons (least recently used out)."""
 
     def __init__(self, size: int = 2000) -> None:
-        self.size = size
-        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._items: LRUCache[str, Answer] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
     def put(self, key: str, answer: Answer) -> None:
         with self._lock:
             self._items[key] = answer
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
     def get(self, key: str) -> Answer | None:
         with self._lock:
@@ -32,11 +29,10 @@ class AnswerCache:
 
 
 class RecentSet:
-    """The last ``size`` keys added (bounded, in memory): who already voted on which answer."""
+    """The keys seen lately (at most ``size``, least recently used out): who already voted on which answer."""
 
     def __init__(self, size: int = 20000) -> None:
-        self.size = size
-        self._items: OrderedDict[object, None] = OrderedDict()
+        self._items: LRUCache[object, bool] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
     def add(self, key: object) -> bool:
@@ -44,9 +40,7 @@ class RecentSet:
         with self._lock:
             if key in self._items:
                 return False
-            self._items[key] = None
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._items[key] = True
             return True
 
     def __contains__(self, key: object) -> bool:
