@@ -14,22 +14,32 @@ SPEC := tests/spec/node_modules/.package-lock.json
 
 .PHONY: install demo test index clean spec
 
+# Each step says what it does and pip shows its own progress: a first install takes minutes.
+# The CPU index is tried without retries: where it is unreachable, pip falls back to the
+# package registry and any local wheels (this is how the CPU wheel is found offline).
 $(VENV)/.installed: pyproject.toml
+	@echo "==> Creating the environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	# The CPU index is tried without retries: where it is unreachable, pip falls back to the
-	# package registry and any local wheels (this is how the CPU wheel is found offline).
-	$(PIP) install --quiet --retries 0 --timeout 15 --extra-index-url $(TORCH_INDEX) "$(TORCH)"
-	$(PIP) install --quiet -e ".[test]"
+	@echo "==> Updating pip (older ones leave out some dependencies' extras)"
+	$(PIP) install --upgrade pip
+	@echo "==> Installing $(TORCH), CPU build (the largest download)"
+	$(PIP) install --retries 0 --timeout 15 --extra-index-url $(TORCH_INDEX) "$(TORCH)"
+	@echo "==> Installing the bot and its dependencies"
+	$(PIP) install -e ".[test]"
+	@echo "==> Checking that every module the bot imports loads"
+	$(PY) -m bot.installcheck
 	touch $@
 
 install: $(VENV)/.installed
 
 index: install
+	@echo "==> Building the index from the corpus"
 	$(PY) -m bot index build
 
 demo: install
+	@echo "==> Building the index from the corpus (the first build embeds every passage)"
 	$(PY) -m bot index build
+	@echo "==> Answering a question, offline"
 	$(PY) -m bot ask "$(QUESTION)"
 
 # The Discord tests validate what the bot sends against Discord's OpenAPI spec (npm discord-api-spec)
