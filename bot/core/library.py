@@ -32,7 +32,7 @@ from .safety.detector import message_units
 from .search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, search
 from .text import normalize, plural
 from .store import IndexStore, LoadedIndex
-from .tags import tag_key
+from .tags import suggest_tags, tag_key
 
 log = logging.getLogger(__name__)
 
@@ -291,14 +291,8 @@ class Library:
         raise TagNotFound(name.strip()[:80] or "(empty)", self.suggest_tags(name))
 
     def suggest_tags(self, name: str, limit: int = 5) -> list[str]:
-        from rapidfuzz import fuzz, process
-
-        tags = self.index.tags()
-        key = tag_key(name)
-        if not key or not tags:
-            return []
-        matches = process.extract(key, list(tags), scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
-        return [tags[m[0]][0] for m in matches]
+        """Close spellings and tags containing its words only (see tags.suggest_tags)."""
+        return suggest_tags(name, {key: display for key, (display, _n) in self.index.tags().items()}, limit)
 
     def complete_tags(self, prefix: str, limit: int = 25) -> list[TagInfo]:
         """Tags matching what a member has typed so far: prefix matches first, then substrings."""

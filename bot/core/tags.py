@@ -52,3 +52,34 @@ def split_tag_field(value: object) -> list[str]:
     if isinstance(value, (list, tuple, set)):
         return [tag for item in value for tag in split_tag_field(item)]
     return [part.strip() for chunk in str(value).split(",") for part in chunk.split("#") if part.strip()]
+
+
+# fuzz.ratio between tag keys at or above which a tag is offered as a correction. Measured on 38
+# tags of this library's kind (tests/test_tags.py): 184 typos (a deleted, doubled, swapped or
+# neighbouring-key letter; 32 written by hand) score 75 or more; the 703 pairs of different tags
+# score at most 72.7 ("intimacy" and "sexual intimacy", which the whole-word rule offers anyway),
+# pairs sharing no word at most 69.6 ("connection" and "communication"). WRatio with a cut-off of
+# 60, used before, scores partial overlaps high: "consent" against "self-reconstruction" 64.
+SUGGEST_CUTOFF = 75.0
+
+
+def _words(tag: str) -> set[str]:
+    return {tag_key(w) for w in re.split(r"[\s-]+", tag_display(tag)) if tag_key(w)}
+
+
+def suggest_tags(name: str, tags: dict[str, str], limit: int = 5) -> list[str]:
+    """The tags ``name`` was probably meant to be: close spellings, then tags that contain its words.
+
+    ``tags`` maps each tag's key to its display form. 'healng' finds 'healing' and 'growth' finds
+    'post-traumatic growth'; 'consent' finds nothing among tags that only share letters with it.
+    """
+    from rapidfuzz import fuzz, process
+
+    key = tag_key(name)
+    if not key or not tags:
+        return []
+    close = process.extract(key, list(tags), scorer=fuzz.ratio, score_cutoff=SUGGEST_CUTOFF, limit=limit)
+    found = [match for match, _score, _ in close]
+    words = _words(name)
+    found += [k for k, display in tags.items() if k not in found and words <= _words(display)]
+    return [tags[k] for k in found[:limit]]
