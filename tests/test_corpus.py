@@ -1,9 +1,11 @@
+import logging
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from bot.core.corpus import import_article, load_article, scan_corpus
+from bot.core.corpus import IMPORTED_DIR, import_article, load_article, scan_corpus
 from bot.core.errors import ArticleError, CorpusError
 
 from conftest import SEED_ARTICLE, write_article
@@ -32,6 +34,19 @@ HTML_PAGE = """<!doctype html><html><head><title>Slow Intimacy | Example Journal
 <p>Going slowly gives both partners room to notice what feels good and what does not. Pausing is not failure; it is information that helps both people stay present with each other.</p>
 <p>Many survivors find that naming a signal for stopping, agreed in advance, makes closeness feel safer. The signal can be a word or a gesture, and using it should never need an explanation.</p>
 </article><footer>Copyright 2024 Example Journal. Privacy policy. Subscribe to our newsletter.</footer></body></html>"""
+
+# A page whose only date is its footer's copyright year, with a heading that repeats its title
+FOOTER_YEAR_PAGE = """<!doctype html><html><head><title>Slow Intimacy | Example Journal</title>
+<meta property="og:site_name" content="Example Journal"></head>
+<body><nav><a href="/">Home</a> <a href="/about">About</a></nav>
+<article><h1>Slow Intimacy</h1>
+<p>Going slowly gives both partners room to notice what feels good and what does not. Pausing is not failure;
+it is information that helps both people stay present with each other.</p>
+<h2>A signal for stopping</h2>
+<p>Many survivors find that naming a signal for stopping, agreed in advance, makes closeness feel safer.<br>The
+signal can be a word or a gesture, and using it should never need an explanation.</p>
+<ul><li>A word such as pause, agreed in advance between you.</li><li>A tap on the shoulder when words are hard.</li></ul>
+</article><footer>\u00a9 2024 Example Journal. Privacy policy.</footer></body></html>"""
 
 
 def test_markdown_article_with_front_matter(tmp_path):
@@ -83,14 +98,97 @@ def test_html_page_loses_navigation_and_footer(tmp_path):
 def test_import_writes_a_markdown_article(tmp_path):
     src = tmp_path / "page.txt"
     src.write_text(CHROME_TXT, encoding="utf-8")
-    dest = import_article(src, tmp_path / "corpus", site="ExampleSite", tags=["extra tag"])
-    article = load_article(dest, tmp_path / "corpus")
-    assert dest.suffix == ".md"
+    done = import_article(src, tmp_path / "corpus", site="ExampleSite", tags=["extra tag"])
+    article = load_article(done.article, tmp_path / "corpus")
+    assert done.article.suffix == ".md" and not done.replaced and done.original is None
     assert article.site == "ExampleSite"
     assert "extra tag" in article.tags and "trust" in article.tags
     assert article.body.startswith("Trust is rebuilt")
-    with pytest.raises(CorpusError):
-        import_article(src, tmp_path / "corpus")  # never overwrites
+    assert src.exists()  # a page saved outside the corpus stays where it is
+
+
+def test_import_replaces_an_earlier_import_only_with_force(tmp_path):
+    src = tmp_path / "page.txt"
+    src.write_text(CHROME_TXT, encoding="utf-8")
+    first = import_article(src, tmp_path / "corpus")
+    with pytest.raises(CorpusError, match="already exists .*--force"):
+        import_article(src, tmp_path / "corpus", site="Corrected Site")
+    assert "Corrected Site" not in first.article.read_text()
+    again = import_article(src, tmp_path / "corpus", site="Corrected Site", force=True)
+    assert again.article == first.article and again.replaced
+    assert load_article(again.article, tmp_path / "corpus").site == "Corrected Site"
+
+
+def test_import_takes_the_date_only_from_the_pages_date_metadata(tmp_path):
+    page = tmp_path / "slow.html"
+    page.write_text(FOOTER_YEAR_PAGE, encoding="utf-8")
+    done = import_article(page, tmp_path / "corpus")
+    assert load_article(done.article, tmp_path / "corpus").date is None  # not 2024-01-01 from the footer
+    assert "date:" not in done.article.read_text()
+    dated = FOOTER_YEAR_PAGE.replace("</head>", '<meta property="article:published_time" content="2023-05-02T09:00:00Z"></head>')
+    page.write_text(dated, encoding="utf-8")
+    done = import_article(page, tmp_path / "corpus", force=True)
+    assert load_article(done.article, tmp_path / "corpus").date == "2023-05-02"
+
+
+def test_imported_html_keeps_paragraphs_apart_and_does_not_repeat_the_title(tmp_path):
+    page = tmp_path / "slow.html"
+    page.write_text(FOOTER_YEAR_PAGE, encoding="utf-8")
+    done = import_article(page, tmp_path / "corpus")
+    text = done.article.read_text(encoding="utf-8")
+    body = text.split("\n---\n", 1)[1].strip()
+    assert load_article(done.article, tmp_path / "corpus").title == "Slow Intimacy"
+    assert body.split("\n\n") == [
+        "Going slowly gives both partners room to notice what feels good and what does not. Pausing is not failure; "
+        "it is information that helps both people stay present with each other.",
+        "A signal for stopping",
+        "Many survivors find that naming a signal for stopping, agreed in advance, makes closeness feel safer.\n"
+        "The signal can be a word or a gesture, and using it should never need an explanation.",
+        "- A word such as pause, agreed in advance between you.\n- A tap on the shoulder when words are hard.",
+    ]
+
+
+def test_a_page_saved_in_the_corpus_is_moved_aside_so_the_build_indexes_its_markdown(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    page = corpus / "page.html"  # sorts before the article's name: it used to win as the "original"
+    page.write_text(FOOTER_YEAR_PAGE, encoding="utf-8")
+    done = import_article(page, corpus)
+    assert done.original == corpus / IMPORTED_DIR / "page.html" and done.original.exists() and not page.exists()
+    scan = scan_corpus(corpus)
+    assert [a.path for a in scan.articles] == ["slow-intimacy.md"] and scan.skipped == []
+    # importing again from the set-aside copy leaves it there
+    again = import_article(done.original, corpus, force=True)
+    assert again.original is None and done.original.exists()
+    # a second page saved under the same name does not overwrite the first one
+    other = FOOTER_YEAR_PAGE.replace("Slow Intimacy", "Slower Intimacy").replace("Going slowly", "Going more slowly")
+    page.write_text(other, encoding="utf-8")
+    third = import_article(page, corpus)
+    assert third.original == corpus / IMPORTED_DIR / "page~2.html"
+    assert sorted(a.path for a in scan_corpus(corpus).articles) == ["slow-intimacy.md", "slower-intimacy.md"]
+
+
+def test_an_unquoted_hashtag_in_front_matter_is_a_warning_with_the_fix(tmp_path, caplog):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "lost.md").write_text("---\ntitle: Lost\ntags: healing, #Triggers\n---\n\nBody one.\n", encoding="utf-8")
+    (root / "list.md").write_text("---\ntitle: List\ntags:\n  - #Consent\n  - trust\n---\n\nBody two.\n",
+                                  encoding="utf-8")
+    (root / "flow.md").write_text("---\ntitle: Flow\ntags: [#Triggers]\n---\n\nBody three.\n", encoding="utf-8")
+    (root / "quoted.md").write_text("---\ntitle: Quoted  # a note\ntags: [\"#Triggers\", 'C#']\n---\n\nBody four.\n",
+                                    encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="bot.core.corpus"):
+        scan = scan_corpus(root)
+    warnings = sorted(r.getMessage() for r in caplog.records)
+    assert len(warnings) == 2
+    assert warnings[0].startswith(f"{root / 'list.md'}: YAML reads #Consent in the front matter as the start of a comment")
+    assert warnings[1].startswith(f"{root / 'lost.md'}: YAML reads #Triggers")
+    assert all(w.endswith('write it in quotes: "' + w.split(" reads ")[1].split()[0] + '"') for w in warnings)
+    tags = {a.path: a.tags for a in scan.articles}
+    assert tags == {"list.md": ("trust",), "lost.md": ("healing",), "quoted.md": ("Triggers", "C")}
+    reasons = {s.path: s.reason for s in scan.skipped}
+    assert reasons == {"flow.md": 'malformed front matter: YAML reads #Triggers as the start of a comment; '
+                                  'write it in quotes: "#Triggers"'}
 
 
 def test_scan_skips_bad_files_with_reasons_and_indexes_the_rest(tmp_path):

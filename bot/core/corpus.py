@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import html
+import logging
 import os
 import re
 import unicodedata
@@ -20,6 +21,8 @@ import yaml
 
 from .errors import ArticleError, CorpusError
 from .tags import is_hashtag_line, parse_hashtag_line, split_tag_field, tag_key
+
+log = logging.getLogger(__name__)
 
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -128,17 +131,59 @@ def _as_date(value: object) -> str | None:
 # Per-format parsing
 
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*$", re.S | re.M)
+
+
+def _hashtag_comments(front: str) -> list[str]:
+    """'#Triggers' wherever YAML reads it as the start of a comment, dropping it and the rest of its line.
+
+    A '#' starts a comment at the start of a line, after white space, and after '[', '{' or ','
+    inside brackets; not inside quotes. Whole-line comments ('# a note') are deliberate and
+    ignored, except inside a bracketed list that spans lines.
+    """
+    found: list[str] = []
+    depth = 0
+    for line in front.split("\n"):
+        whole_line = line.lstrip().startswith("#")
+        quote = None
+        for i, ch in enumerate(line):
+            prev = line[i - 1] if i else " "
+            if quote:
+                if ch == quote:
+                    quote = None
+            elif ch in "\"'" and (prev.isspace() or prev in "[{,"):
+                quote = ch
+            elif ch in "[{":
+                depth += 1
+            elif ch in "]}":
+                depth = max(0, depth - 1)
+            elif ch == "#" and (prev.isspace() or (depth and prev in "[{,")):
+                word = re.match(r"#[^\s#,\]}]+", line[i:])
+                if word and (depth or not whole_line):
+                    found.append(word.group(0))
+                break  # the rest of the line is the comment
+    return found
+
+
 def _parse_markdown(text: str, path: Path) -> dict:
     import frontmatter
 
+    front = _FRONT_MATTER.match(text)
+    lost = _hashtag_comments(front.group(1)) if front else []
+    fix = f"write it in quotes: \"{lost[0]}\"" if lost else ""
     try:
         post = frontmatter.loads(text)
     except yaml.YAMLError as exc:
+        if lost:
+            raise ArticleError(f"malformed front matter: YAML reads {lost[0]} as the start of a comment; {fix}") from None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ArticleError(f"malformed front matter ({problem})") from None
     except Exception as exc:  # frontmatter raises assorted errors on odd headers
         raise ArticleError(f"malformed front matter ({type(exc).__name__})") from None
     meta = post.metadata if isinstance(post.metadata, dict) else {}
+    if lost:
+        log.warning("%s: YAML reads %s in the front matter as the start of a comment, so it and the rest of its "
+                    "line are ignored; %s", path, ", ".join(lost), fix)
     body = _normalize_text(post.content)
     title = meta.get("title")
     if not title:
@@ -198,22 +243,74 @@ def _parse_text(text: str, path: Path) -> dict:
             "age_restricted": False}
 
 
+def _inline_text(element) -> str:
+    """An element's text on one line, except where the page broke the line (<br>, trafilatura's <lb>)."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if node.tag == "lb":
+            parts.append("\n")
+        elif node.text:
+            parts.append(node.text.replace("\n", " "))  # the source's own newlines are only white space
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail.replace("\n", " "))
+
+    walk(element)
+    return "\n".join(" ".join(line.split()) for line in "".join(parts).split("\n") if line.strip())
+
+
+def _html_blocks(body) -> list[str]:
+    """trafilatura's extracted content as paragraphs: one per heading, paragraph, list, quote or table."""
+    blocks = []
+    for element in body:
+        if element.tag == "list":
+            text = "\n".join(f"- {item}" for item in (_inline_text(i) for i in element.findall("item")) if item)
+        elif element.tag == "table":
+            rows = (" | ".join(_inline_text(cell) for cell in row.findall("cell")) for row in element.iter("row"))
+            text = "\n".join(row for row in rows if row.strip(" |"))
+        else:
+            text = _inline_text(element)
+        if text:
+            blocks.append(text)
+    return blocks
+
+
+def _same_words(a: str, b: str) -> bool:
+    def key(s: str) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFKC", s).casefold() if ch.isalnum())
+
+    return key(a) == key(b)
+
+
 def _parse_html(text: str, path: Path) -> dict:
     import trafilatura
 
+    # Dates only from the page's own date metadata (meta tags, JSON-LD, <time datetime>, its
+    # address): htmldate's extensive search also reads dates in the text, and took a footer's
+    # "© 2024" for the article's date (2024-01-01).
     doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False,
-                                      include_tables=True, favor_precision=True)
+                                      include_tables=True, favor_precision=True,
+                                      date_extraction_params={"extensive_search": False, "original_date": True})
     meta = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
-    body = _normalize_text(meta.get("text") or "")
-    if not body:  # trafilatura found no main content: fall back to jusText's paragraph classifier
-        body = "\n\n".join(p.text.strip() for p in _justext_paragraphs(text) if not p.is_boilerplate)
+    title = readable_title(meta.get("title") or _humanize_stem(path))
+    if meta.get("body") is not None:
+        blocks = _html_blocks(meta["body"])
+    else:  # older trafilatura: its plain text has one block per line
+        blocks = [line for line in _normalize_text(meta.get("text") or "").split("\n") if line.strip()]
+    if not blocks:  # trafilatura found no main content: fall back to jusText's paragraph classifier
+        blocks = [p.text.strip() for p in _justext_paragraphs(text) if not p.is_boilerplate and p.text.strip()]
+    if len(blocks) > 1 and _same_words(blocks[0], title):
+        blocks.pop(0)  # the page's own heading: the title already says it
+    body = _normalize_text("\n\n".join(blocks))
     if not body.strip():
         raise ArticleError("no readable text in the HTML page")
     body, tags = _split_trailing_hashtags(body)
     for field_name in ("tags", "categories"):
         tags.extend(split_tag_field(meta.get(field_name)))
     return {
-        "title": readable_title(meta.get("title") or _humanize_stem(path)),
+        "title": title,
         "body": body,
         "site": meta.get("sitename"),
         "url": meta.get("url"),
@@ -303,13 +400,19 @@ def corpus_files(root: Path, skipped: list[Skipped]) -> list[Path]:
     return files
 
 
-def scan_corpus(root: Path | str) -> CorpusScan:
-    """Load every article under ``root``; unusable files are skipped with a reason, never fatal."""
+def check_corpus_folder(root: Path | str) -> Path:
+    """``root`` as a Path; CorpusError if it is not a folder (checked before anything slow starts)."""
     root = Path(root)
     if not root.exists():
         raise CorpusError(f"corpus folder not found: {root}")
     if not root.is_dir():
         raise CorpusError(f"corpus path is not a folder: {root}")
+    return root
+
+
+def scan_corpus(root: Path | str) -> CorpusScan:
+    """Load every article under ``root``; unusable files are skipped with a reason, never fatal."""
+    root = check_corpus_folder(root)
     scan = CorpusScan()
     seen_bodies: dict[str, str] = {}
     for path in corpus_files(root, scan.skipped):
@@ -350,15 +453,61 @@ def to_markdown(article: Article) -> str:
     return f"---\n{header}\n---\n\n{article.body.strip()}\n"
 
 
+IMPORTED_DIR = ".imported"  # hidden: the scan skips it
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What ``import_article`` did: the article it wrote, and where the saved page went if it moved."""
+
+    article: Path
+    replaced: bool = False  # an earlier import with the same title was replaced (--force)
+    original: Path | None = None  # the saved page, moved out of the indexed part of the corpus
+
+
+def _drop_repeated_title(title: str, body: str) -> str:
+    """The body without a first line that only repeats the title ('Title' or '# Title')."""
+    first, _, rest = body.partition("\n\n")
+    if rest.strip() and _same_words(first.lstrip("#"), title):
+        return rest.lstrip("\n")
+    return body
+
+
+def _set_aside(source: Path, corpus: Path) -> Path:
+    """Move a saved page that sits in the corpus into corpus/.imported/, where no build reads it.
+
+    Left beside its Markdown, it would be indexed too, and the build would keep one of the two as
+    a duplicate of the other (the page, if its name sorts first).
+    """
+    rel = source.resolve().relative_to(corpus.resolve())
+    target = corpus / IMPORTED_DIR / rel
+    n = 2
+    while target.exists():  # never overwrite an earlier saved page
+        target = target.with_name(f"{target.stem.rsplit('~', 1)[0]}~{n}{target.suffix}")
+        n += 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        raise CorpusError(f"wrote the article, but could not move {source} out of the corpus "
+                          f"({exc.strerror or exc}); move or delete it, or the build will index both") from None
+    return target
+
+
 def import_article(source: Path, corpus: Path, *, site: str | None = None, url: str | None = None,
-                   tags: list[str] | None = None, age_restricted: bool = False) -> Path:
-    """Clean a saved page (txt/html/md) and write it into the corpus as Markdown. Returns the new path."""
+                   tags: list[str] | None = None, age_restricted: bool = False, force: bool = False) -> Imported:
+    """Clean a saved page (txt/html/md) and write it into the corpus as Markdown.
+
+    An article with the same title is replaced only with ``force``. A saved page inside the corpus
+    folder is moved into ``corpus/.imported/``, so that only the Markdown is indexed.
+    """
     source = Path(source)
+    corpus = Path(corpus)
     if not source.is_file():
         raise CorpusError(f"file not found: {source}")
     article = load_article(source.resolve(), source.resolve().parent)
     article = Article(
-        path=article.path, title=article.title, body=article.body,
+        path=article.path, title=article.title, body=_drop_repeated_title(article.title, article.body),
         site=site or article.site, url=url or article.url,
         tags=tuple(dict.fromkeys([*article.tags, *(tags or [])])),
         date=article.date, age_restricted=age_restricted or article.age_restricted,
@@ -366,9 +515,14 @@ def import_article(source: Path, corpus: Path, *, site: str | None = None, url: 
     )
     corpus.mkdir(parents=True, exist_ok=True)
     dest = corpus / f"{slugify(article.title)}.md"
-    if dest.exists():
-        raise CorpusError(f"{dest} already exists; remove it first to import again")
+    replaced = dest.exists()
+    if replaced and not force:
+        raise CorpusError(f"{dest} already exists (imported before?); to replace it, import again with --force")
     tmp = dest.with_name(f".{dest.name}.tmp")  # hidden: a scan never sees it
     tmp.write_text(to_markdown(article), encoding="utf-8")
     os.replace(tmp, dest)
-    return dest
+    real = source.resolve()
+    inside = real.is_relative_to(corpus.resolve())
+    hidden = inside and any(part.startswith(".") for part in real.relative_to(corpus.resolve()).parts)
+    moved = _set_aside(source, corpus) if inside and not hidden and real != dest.resolve() else None
+    return Imported(dest, replaced, moved)
