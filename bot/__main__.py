@@ -1,6 +1,7 @@
 """Command line: python -m bot {ask, index, tags, tag, corpus, eval, run}.
 
-Errors are one clear line on stderr and a non-zero exit, never a traceback.
+Errors are one clear line on stderr and a non-zero exit, never a traceback: 1 for an error, 2 for
+a usage error (argparse's own), 78 for a configuration error.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ import argparse
 import json
 import logging
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
+from . import __version__
 from .core.errors import BotError, QuestionError
+from .core.text import plural
 
 EXIT_ERROR = 1
 
@@ -33,10 +37,46 @@ def _settings(args: argparse.Namespace):
     return replace(settings, **changes) if changes else settings
 
 
+def _say(line: str) -> None:
+    """Progress for the person at the terminal: stderr, so stdout stays the result."""
+    print(line, file=sys.stderr)
+
+
 def _library(args: argparse.Namespace):
     from .app import make_library
 
-    return make_library(_settings(args))
+    return make_library(_settings(args), on_model_load=lambda: _say("Loading the model…"))
+
+
+def _prepare(library, *, build: bool) -> None:
+    """Load the model and the safety models now, saying so: the first run trains the latter for minutes.
+
+    A build needs the corpus folder: that is checked first, so that a wrong path fails at once.
+    """
+    from .core.corpus import check_corpus_folder
+
+    if build:
+        check_corpus_folder(library.corpus_dir)
+    library.prepare_safety(_say)
+
+
+def _elapsed(args: argparse.Namespace) -> float:
+    """Seconds since the command started: what a timing shown to the user covers."""
+    return time.monotonic() - args.started
+
+
+def _top_k(text: str) -> int:
+    """--k: the range BOT_TOP_K accepts; anything else is a usage error (exit 2), not a silent default."""
+    from .settings import TOP_K_RANGE
+
+    lo, hi = TOP_K_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from {lo} to {hi}, not '{text[:40]}'") from None
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"must be between {lo} and {hi}, not {value}")
+    return value
 
 
 def _progress_bar(total_hint: str = "passages"):
@@ -64,10 +104,19 @@ def _warn_if_stale(library) -> None:
         print(f"warning: the index is {stale.summary()}; run: python -m bot index build", file=sys.stderr)
 
 
-def _print_report(report) -> None:
-    for line in report.lines():
+def _print_report(report, seconds: float) -> None:
+    for line in report.lines(seconds):
         stream = sys.stderr if line.startswith("Skipped") else sys.stdout
         print(("warning: " if stream is sys.stderr else "") + line, file=stream)
+
+
+def _load(library, args: argparse.Namespace, **kwargs) -> None:
+    """Load the index; if there was none, say that it was built first (on stderr: stdout is the answer)."""
+    report = library.load(progress=_progress_bar(), **kwargs)
+    if report is not None and not args.json:
+        print("Built the index first:", file=sys.stderr)
+        for line in report.lines(_elapsed(args)):
+            print("  " + line, file=sys.stderr)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -80,11 +129,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not questions or not any(q.strip() for q in questions):
         raise QuestionError("Please give a question, for example: python -m bot ask \"" + SAMPLE_QUESTION + "\"")
     library = _library(args)
-    report = library.load(progress=_progress_bar())
-    if report is not None and not args.json:
-        print("Built the index first:", file=sys.stderr)
-        for line in report.lines():
-            print("  " + line, file=sys.stderr)
+    _prepare(library, build=not library.store.exists())
+    _load(library, args)
     _warn_if_stale(library)
     from .core.pipeline import Kind, Question
 
@@ -116,11 +162,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_index_build(args: argparse.Namespace) -> int:
     library = _library(args)
+    _prepare(library, build=True)
     report = library.refresh(progress=_progress_bar())
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        print(json.dumps({**report.as_dict(), "seconds": round(_elapsed(args), 3)}, ensure_ascii=False))
     else:
-        _print_report(report)
+        _print_report(report, _elapsed(args))
     return 0
 
 
@@ -148,7 +195,7 @@ def cmd_index_info(args: argparse.Namespace) -> int:
 
 def cmd_tags(args: argparse.Namespace) -> int:
     library = _library(args)
-    library.load(check_model=False, progress=_progress_bar())
+    _load(library, args, check_model=False)
     tags = library.tags()
     if args.json:
         print(json.dumps([{"tag": t.display, "key": t.key, "articles": t.articles} for t in tags], ensure_ascii=False))
@@ -156,13 +203,13 @@ def cmd_tags(args: argparse.Namespace) -> int:
     if not tags:
         print("No tags yet: add tags to the articles' front matter and rebuild the index.")
     for t in tags:
-        print(f"{t.display}  ({t.articles} article{'s' if t.articles != 1 else ''})")
+        print(f"{t.display}  ({plural(t.articles, 'article')})")
     return 0
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
     library = _library(args)
-    library.load(check_model=False, progress=_progress_bar())
+    _load(library, args, check_model=False)
     display, articles = library.articles_with_tag(args.name)
     if args.json:
         print(json.dumps({"tag": display, "articles": [
@@ -183,9 +230,13 @@ def cmd_corpus_import(args: argparse.Namespace) -> int:
     from .core.corpus import import_article
 
     settings = _settings(args)
-    dest = import_article(Path(args.file), settings.corpus_dir, site=args.site, url=args.url, tags=args.tag,
-                          age_restricted=args.age_restricted)
-    print(f"Wrote {dest}. Check its front matter, then run: python -m bot index build")
+    done = import_article(Path(args.file), settings.corpus_dir, site=args.site, url=args.url, tags=args.tag,
+                          age_restricted=args.age_restricted, force=args.force)
+    print(f"{'Replaced' if done.replaced else 'Wrote'} {done.article}.")
+    if done.original is not None:
+        print(f"Moved the saved page to {done.original}: the build skips that hidden folder, so only the "
+              "Markdown is indexed. Delete it when you no longer need it.")
+    print("Check the article's front matter and text, then run: python -m bot index build")
     return 0
 
 
@@ -193,8 +244,7 @@ def cmd_eval_safety(args: argparse.Namespace) -> int:
     from .evaluation.safety_eval import REDDIT, run
 
     library = _library(args)
-    library.policy.attach(library.embedder, library.model_cache, lambda line: print(line, file=sys.stderr),
-                          claims=False)
+    library.policy.attach(library.embedder, library.model_cache, _say, claims=False)
     sets = [s.strip() for s in args.set.split(",") if s.strip()]
     reddit = None if args.no_reddit else Path(args.reddit) if args.reddit else (REDDIT if REDDIT.exists() else None)
     encoder = library.embedder
@@ -253,13 +303,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "(default: $BOT_MODEL or the bundled all-MiniLM-L6-v2)")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress details")
 
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0],
+                                     epilog="Exit status: 0 done, 1 error, 2 usage error, 78 configuration error.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ask", parents=[common], help="answer questions from the library")
     p.add_argument("question", nargs="*", help="one or more questions (quote each one)")
     p.add_argument("--json", action="store_true", help="one JSON object per question per line")
-    p.add_argument("--k", type=int, default=None, help="passages per answer (default: $BOT_TOP_K or 3)")
+    p.add_argument("--k", type=_top_k, default=None, help="passages per answer, 1 to 10 (default: $BOT_TOP_K or 3)")
     p.add_argument("--tag", help="only passages from articles with this tag")
     p.add_argument("--locale", help="locale for helpline resources, e.g. en-GB (default: $BOT_LOCALE or en-US)")
     p.add_argument("--age-restricted", action="store_true", help="include articles marked age_restricted")
@@ -290,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--url", help="the article's address")
     c.add_argument("--tag", action="append", default=[], help="an extra tag (repeatable)")
     c.add_argument("--age-restricted", action="store_true", help="serve only in age-restricted channels")
+    c.add_argument("--force", action="store_true", help="replace an earlier import with the same title")
     c.set_defaults(func=cmd_corpus_import)
 
     p = sub.add_parser("eval", help="measure safety or retrieval")
@@ -344,8 +397,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.started = started
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from .settings import EXIT_CONFIG, SettingsError

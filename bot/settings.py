@@ -21,6 +21,9 @@ class SettingsError(BotError):
     """A setting is wrong; the command exits with EXIT_CONFIG."""
 
 
+TOP_K_RANGE = (1, 10)  # passages per answer: BOT_TOP_K and the CLI's --k
+
+
 def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -195,7 +198,7 @@ class Settings:
             model_cache=Path(env["BOT_MODEL_CACHE"].strip()) if env.get("BOT_MODEL_CACHE", "").strip() else None,
             min_score=_float(env, "BOT_MIN_SCORE", None, -1.0, 1.0),
             fusion_alpha=_float(env, "BOT_FUSION_ALPHA", DEFAULT_FUSION_ALPHA, 0.0, 1.0),
-            top_k=_int(env, "BOT_TOP_K", 3, 1, 10),
+            top_k=_int(env, "BOT_TOP_K", 3, *TOP_K_RANGE),
             locale=normalize_locale(env.get("BOT_LOCALE", "")) or "en-US",
             resources_file=Path(resources) if resources else None,
             semantic_safety=_bool(env, "BOT_SEMANTIC_SAFETY", True),

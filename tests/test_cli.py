@@ -1,12 +1,16 @@
 """The offline CLI, in process, with the real model loaded once for the session."""
 
 import json
+import re
 import shutil
+import time
 
 import pytest
 
+import bot
 import bot.app
 from bot.__main__ import main
+from bot.settings import Settings, SettingsError
 
 from conftest import ROOT
 
@@ -51,7 +55,9 @@ def test_errors_are_one_line_and_non_zero(cli_env, capsys, tmp_path):
 
     assert main(["ask", "--corpus", str(tmp_path / "missing"), "--index", str(tmp_path / "i2"), "hello"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"error: corpus folder not found: {tmp_path / 'missing'}"]
+    assert err == [f"error: corpus folder not found: {tmp_path / 'missing'}"]  # before loading the model
+    assert main(["index", "build", "--corpus", str(tmp_path / "missing"), "--index", str(tmp_path / "i2")]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [f"error: corpus folder not found: {tmp_path / 'missing'}"]
 
 
 def test_corrupt_index_is_a_clear_message_and_rebuild_fixes_it(cli_env, capsys):
@@ -61,12 +67,13 @@ def test_corrupt_index_is_a_clear_message_and_rebuild_fixes_it(cli_env, capsys):
     gen = next((cli_env / "index").glob("gen-*"))
     (gen / "index.faiss").write_bytes(b"garbage")
     assert main(["ask", "what is growth?"]) == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error: the index in") and "python -m bot index build" in err and "\n" not in err
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[:-1] == ["Loading the model…"]  # progress first; the error is one line, the last
+    assert err[-1].startswith("error: the index in") and "python -m bot index build" in err[-1]
     assert main(["index", "build"]) == 0
     assert "Full rebuild" in capsys.readouterr().out
     assert main(["index", "build"]) == 0
-    assert "No change" in capsys.readouterr().out
+    assert "No change: the index is up to date (1 article, 7 passages)." in capsys.readouterr().out
 
 
 def test_index_info_tags_and_tag(cli_env, capsys):
@@ -83,7 +90,13 @@ def test_index_info_tags_and_tag(cli_env, capsys):
     out = capsys.readouterr().out
     assert "Articles tagged 'post-traumatic growth'" in out and "How Sexual Intimacy" in out
     assert main(["tag", "healng"]) == 1
-    assert "Did you mean: healing" in capsys.readouterr().err
+    assert "Did you mean: healing?" in capsys.readouterr().err
+    assert main(["tag", "consent"]) == 1  # it shares letters with self-reconstruction, nothing more
+    assert capsys.readouterr().err.strip() == "error: No articles are tagged 'consent'."
+    assert main(["ask", "--tag", "growht", "what helps?", "and what hurts?"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == "Loading the model…" and len(err) == 3
+    assert set(err[1:]) == {"error: No articles are tagged 'growht'. Did you mean: post-traumatic growth?"}
 
 
 def test_unreadable_corpus_file_is_skipped_with_a_warning(cli_env, capsys):
@@ -132,3 +145,55 @@ def test_eval_retrieval_reports_the_bots_own_fusion(cli_env, capsys, monkeypatch
     results = {r["config"]: r["metrics"] for r in report[0]["results"]}
     assert set(results) == {"dense", "hybrid:0.25"}  # 'hybrid' follows BOT_FUSION_ALPHA
     assert results["hybrid:0.25"]["mrr@10"] == 1.0
+
+
+def test_loading_the_model_is_said_once_and_the_timing_covers_the_whole_command(cli_env, capsys, monkeypatch,
+                                                                               real_embedder):
+    def slow_load(model=None, **kw):
+        time.sleep(1.0)  # loading a model takes seconds; the build itself takes less here
+        return real_embedder
+
+    monkeypatch.setattr(bot.app, "load_embedder", slow_load)
+    assert main(["index", "build"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines().count("Loading the model…") == 1
+    assert float(re.search(r"Took (\d+\.\d) s\.", captured.out).group(1)) >= 1.0
+    assert main(["index", "build", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["seconds"] >= 1.0
+    assert main(["tags"]) == 0  # listing tags needs no model
+    assert "Loading the model" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("k", ["0", "-1", "11", "three"])
+def test_k_out_of_range_is_a_usage_error_like_bot_top_k(k, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["ask", "--k", k, "what helps?"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --k: must be" in err and ("1 and 10" in err or "from 1 to 10" in err)
+    with pytest.raises(SettingsError, match="BOT_TOP_K must be between 1 and 10"):
+        Settings.from_env({"BOT_TOP_K": "0"}, dotenv=False)
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"python -m bot {bot.__version__}"
+
+
+def test_corpus_import_says_what_it_did_and_replaces_only_with_force(tmp_path, monkeypatch, capsys):
+    from test_corpus import FOOTER_YEAR_PAGE
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    monkeypatch.chdir(tmp_path)
+    (corpus / "page.html").write_text(FOOTER_YEAR_PAGE, encoding="utf-8")
+    assert main(["corpus", "import", "corpus/page.html", "--corpus", "corpus", "--site", "Example Journal"]) == 0
+    out = capsys.readouterr().out
+    assert "Wrote corpus/slow-intimacy.md." in out
+    assert "Moved the saved page to corpus/.imported/page.html" in out
+    assert main(["corpus", "import", "corpus/.imported/page.html", "--corpus", "corpus"]) == 1
+    assert "already exists (imported before?); to replace it, import again with --force" in capsys.readouterr().err
+    assert main(["corpus", "import", "corpus/.imported/page.html", "--corpus", "corpus", "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "Replaced corpus/slow-intimacy.md." in out and "Moved" not in out

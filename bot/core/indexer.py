@@ -21,6 +21,7 @@ from .embedder import Embedder
 from .errors import IndexError_
 from .freshness import skipped_hashes
 from .lexical import LexicalIndex
+from .text import plural
 from .store import (FORMAT_VERSION, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, IndexStore, LoadedIndex,
                     choose_index_type)
 
@@ -56,21 +57,23 @@ class BuildReport:
     def changed(self) -> bool:
         return bool(self.articles_added or self.articles_changed or self.articles_removed) or self.published
 
-    def lines(self) -> list[str]:
+    def lines(self, seconds: float | None = None) -> list[str]:
+        """The report in words; ``seconds`` is the time to show when it is more than the build's
+        own (the CLI's timing covers loading the model too)."""
         out = []
         if self.full_rebuild_reason:
             out.append(f"Full rebuild: {self.full_rebuild_reason}.")
         if not self.published:
-            out.append(f"No change: the index is up to date ({self.articles_total} articles, "
-                       f"{self.passages_total} passages).")
+            out.append(f"No change: the index is up to date ({plural(self.articles_total, 'article')}, "
+                       f"{plural(self.passages_total, 'passage')}).")
         else:
-            out.append(f"Articles: {len(self.articles_added)} added, {len(self.articles_changed)} changed, "
-                       f"{len(self.articles_removed)} removed, {self.articles_total} in all.")
-            out.append(f"Passages: {self.passages_embedded} embedded, {self.passages_reused} reused, "
-                       f"{self.passages_total} in all.")
+            out.append(f"Articles: {len(self.articles_added):,} added, {len(self.articles_changed):,} changed, "
+                       f"{len(self.articles_removed):,} removed, {self.articles_total:,} in all.")
+            out.append(f"Passages: {self.passages_embedded:,} embedded, {self.passages_reused:,} reused, "
+                       f"{self.passages_total:,} in all.")
         for s in self.skipped:
             out.append(f"Skipped {s.path}: {s.reason}")
-        out.append(f"Took {self.seconds:.1f} s.")
+        out.append(f"Took {self.seconds if seconds is None else seconds:.1f} s.")
         return out
 
     def as_dict(self) -> dict:
