@@ -202,6 +202,10 @@ def _parse_markdown(text: str, path: Path) -> dict:
 
 def _justext_paragraphs(html_text: str) -> list:
     import justext
+    # jusText needs lxml.html.clean, which lxml 6 ships as this separate package; imported here by
+    # name so that the install check and the declared-dependency test see it (pip 23.2 leaves it out
+    # when it meets jusText's lxml[html_clean]).
+    import lxml_html_clean  # noqa: F401
 
     return justext.justext(html_text.encode("utf-8"), justext.get_stoplist("English"), encoding="utf-8")
 
