@@ -93,6 +93,8 @@ def test_a_different_tag_is_not_offered_for_shared_letters(tags):
     assert suggest_tags("consent", seed) == []  # was "self-reconstruction" (WRatio 64 above a cut-off of 60)
     assert suggest_tags("trust", seed) == []
     assert suggest_tags("growth", seed) == ["post-traumatic growth"]
+    assert suggest_tags("growht", seed) == ["post-traumatic growth"]  # a typo of one of its words
+    assert suggest_tags("trauma", seed) == []  # not a typo of 'traumatic'
     assert suggest_tags("#SexualIntimacy", {tag_key("sexual healing"): "sexual healing"}) == []
 
 

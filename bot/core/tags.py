@@ -70,7 +70,7 @@ def _words(tag: str) -> set[str]:
 def suggest_tags(name: str, tags: dict[str, str], limit: int = 5) -> list[str]:
     """The tags ``name`` was probably meant to be: close spellings, then tags that contain its words.
 
-    ``tags`` maps each tag's key to its display form. 'healng' finds 'healing' and 'growth' finds
+    ``tags`` maps each tag's key to its display form. 'healng' finds 'healing'; 'growth' and 'growht' find
     'post-traumatic growth'; 'consent' finds nothing among tags that only share letters with it.
     """
     from rapidfuzz import fuzz, process
@@ -81,5 +81,15 @@ def suggest_tags(name: str, tags: dict[str, str], limit: int = 5) -> list[str]:
     close = process.extract(key, list(tags), scorer=fuzz.ratio, score_cutoff=SUGGEST_CUTOFF, limit=limit)
     found = [match for match, _score, _ in close]
     words = _words(name)
-    found += [k for k, display in tags.items() if k not in found and words <= _words(display)]
+    found += [k for k, display in tags.items() if k not in found and _has_words(words, _words(display))]
     return [tags[k] for k in found[:limit]]
+
+
+def _has_words(words: set[str], tag_words: set[str]) -> bool:
+    """Every word is one of the tag's words, or a typo of one: as close as a typo of a whole tag,
+    and of nearly the same length ('growht' is 'growth'; 'trauma' is not 'traumatic')."""
+    from rapidfuzz import fuzz
+
+    return bool(words) and all(
+        w in tag_words or any(abs(len(w) - len(v)) <= 1 and fuzz.ratio(w, v) >= SUGGEST_CUTOFF for v in tag_words)
+        for w in words)
