@@ -97,7 +97,6 @@ class Settings:
     top_k: int = 3
     locale: str = "en-US"
     resources_file: Path | None = None
-    semantic_safety: bool = True
     # Discord
     token: str | None = field(default=None, repr=False)
     answer_channels: tuple[int, ...] = ()  # opt-in: answer every message here (Message Content intent)
@@ -201,7 +200,6 @@ class Settings:
             top_k=_int(env, "BOT_TOP_K", 3, *TOP_K_RANGE),
             locale=normalize_locale(env.get("BOT_LOCALE", "")) or "en-US",
             resources_file=Path(resources) if resources else None,
-            semantic_safety=_bool(env, "BOT_SEMANTIC_SAFETY", True),
             token=token,
             answer_channels=_ids(env, "BOT_ANSWER_CHANNEL_IDS"),
             moderator_role=role[0] if role else None,
