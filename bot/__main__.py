@@ -175,9 +175,8 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     from .core.store import IndexStore
 
     settings = _settings(args)
-    store = IndexStore(settings.index_dir)
-    manifest = store.read_manifest()
-    manifest = {"path": str(store.current_path()), **manifest}
+    path, manifest = IndexStore(settings.index_dir).current()
+    manifest = {"path": str(path), **manifest}
     stale = _library(args).staleness()  # the corpus's files against what the build read; no model
     if stale is not None:
         manifest["freshness"] = ({"stale": stale.stale, "added": list(stale.added), "changed": list(stale.changed),
@@ -270,6 +269,12 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
 
 def cmd_eval_answerability(args: argparse.Namespace) -> int:
     from .evaluation.answerability import main as eval_main
+
+    return eval_main(args)
+
+
+def cmd_eval_questions(args: argparse.Namespace) -> int:
+    from .evaluation.questions import main as eval_main
 
     return eval_main(args)
 
@@ -382,6 +387,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--work", default="index/eval", help="where dataset indexes are cached (default: %(default)s)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_answerability)
+
+    e = esub.add_parser("questions", parents=[common],
+                        help="members' questions: answering sentence in the top quotes, silence when nothing answers")
+    e.add_argument("--set", default="seed,dev", help="comma-separated: seed, dev, blind (report only), or a folder "
+                                                     "with questions.yaml and articles/ (default: %(default)s)")
+    e.add_argument("--work", default="index/eval", help="where indexes and cached vectors go (default: %(default)s)")
+    e.add_argument("-V", "--show", action="store_true", help="list every miss and every unanswerable question quoted")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval_questions)
 
     p = sub.add_parser("run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")
     p.set_defaults(func=cmd_run)

@@ -152,22 +152,27 @@ def _library(settings, stack: Stack, corpus: Path, index: Path):
 
 def _transplant(source, target: Path, embedder, index_type: str) -> None:
     """Publish ``source``'s passages and vectors as an index of ``embedder`` (for search timing only)."""
-    from .core.store import IndexStore, choose_index_type
+    from .core.indexer import publish_generation
+    from .core.lexical import LexicalIndex
+    from .core.sentences import SentenceIndex
+    from .core.store import IndexStore
+    from .core.vectors import VectorIndex, choose_index_type
 
     store = IndexStore(target)
     if target.exists():
         shutil.rmtree(target)
-    manifest = dict(source.manifest, model=embedder.name, dimension=embedder.dimension,
-                    index_type=choose_index_type(index_type, source.size), transplanted=True)
-    manifest.pop("hnsw", None)
-    manifest.pop("ef_search", None)
-    from .core.lexical import LexicalIndex
-
+    vector_index = VectorIndex.build(source.vectors(), choose_index_type(index_type, source.size), embedder.dimension)
+    units = source.sentences
+    sentences = SentenceIndex(VectorIndex.build(units.vectors.vectors(), choose_index_type(index_type, units.size),
+                                                embedder.dimension), units.first, units.spans, units.hashes)
+    manifest = {k: v for k, v in source.manifest.items() if k not in ("hnsw", "ef_search", "recall_at_10")}
+    manifest.update(model=embedder.name, dimension=embedder.dimension, transplanted=True, **vector_index.info,
+                    sentences={"units": units.size, **sentences.vectors.info})
     texts = [p.embed_text for p in source.passages]
     with store.build_lock():
-        store.publish(manifest, source.vectors(), list(source.passages),
-                      [h.decode() for h in source.embed_hashes.tolist()], list(source.articles.values()),
-                      LexicalIndex.build(texts))
+        publish_generation(store, manifest, vector_index, list(source.passages),
+                           [h.decode() for h in source.embed_hashes.tolist()], list(source.articles.values()),
+                           LexicalIndex.build(texts), sentences)
 
 
 def _touch_one_article(corpus: Path) -> tuple[Path, str]:
@@ -294,7 +299,7 @@ def _million(base: np.ndarray, queries: np.ndarray, n: int, seed: int = 11) -> d
     """
     import faiss
 
-    from .core.store import HNSW_EF_SEARCH, make_faiss_index
+    from .core.vectors import HNSW_EF_SEARCH, make_faiss_index
 
     rng = np.random.default_rng(seed)
     d = base.shape[1]
@@ -471,7 +476,7 @@ def _recall_file(vectors: np.ndarray, holdout: int = 300, seed: int = 0) -> list
     """Recall@10 of HNSW vs exact on stored real vectors; held-out passages are the queries."""
     import faiss
 
-    from .core.store import make_faiss_index
+    from .core.vectors import make_faiss_index
 
     rng = np.random.default_rng(seed)
     perm = rng.permutation(len(vectors))
@@ -572,7 +577,12 @@ def _print_million(m: dict) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    report = run(args)
+    if args.plain:
+        from .plainbench import run_plain
+
+        report = run_plain(args)
+    else:
+        report = run(args)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
         _say(f"bench: figures written to {args.json}")
@@ -601,5 +611,10 @@ def add_parser(sub, common) -> None:
     p.add_argument("--work", default="index/bench", help="where generated corpora and indexes go (default: %(default)s)")
     p.add_argument("--reuse-builds", action="store_true",
                    help="keep the full builds (and their figures, marked as such) of an earlier run with the same model")
+    p.add_argument("--plain", metavar="DATASET",
+                   help="instead: the product through its CLI against the plain stack (sentence-transformers, "
+                        "1,000-character chunks, exact float32 search) on a BEIR dataset's documents, "
+                        "e.g. ../shared/data/medquad_liveqa (see bot/plainbench.py)")
+    p.add_argument("--plain-docs", type=int, default=3000, help="documents for --plain (default: %(default)s)")
     p.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     p.set_defaults(func=main)

@@ -11,7 +11,7 @@ from typing import Mapping
 from .core.errors import BotError
 from .core.safety.resources import normalize_locale
 from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, DEFAULT_MIN_SCORES
-from .core.store import INDEX_TYPES
+from .core.vectors import INDEX_TYPES
 
 
 EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h): a setting, token or data file is wrong

@@ -18,7 +18,9 @@ def test_build_and_load_round_trip(corpus_dir, tmp_path, fake_embedder):
     assert report.published and report.articles_total == 3
     assert sorted(report.articles_added) == sorted(["boundaries.md", "garden/soil.md",
                                                     next(p.name for p in corpus_dir.glob("how-*.md"))])
-    assert report.passages_embedded == report.passages_total == fake_embedder.calls
+    assert report.passages_embedded == report.passages_total
+    assert report.passages_embedded + report.sentences_embedded == fake_embedder.calls
+    assert report.sentences_total >= report.passages_total and report.generation is not None
     loaded = store.load(model=fake_embedder.name, dimension=fake_embedder.dimension)
     assert loaded.size == report.passages_total
     manifest = loaded.manifest
@@ -59,8 +61,9 @@ def test_one_changed_article_reembeds_only_its_changed_passages(corpus_dir, tmp_
     assert report.articles_changed == ["boundaries.md"]
     assert report.articles_added == ["new.md"]
     assert report.articles_removed == ["garden/soil.md"]
-    new_passages = fake_embedder.calls - before
-    assert report.passages_embedded == new_passages
+    new_passages = report.passages_embedded
+    assert fake_embedder.calls - before == new_passages + report.sentences_embedded
+    assert 1 <= report.sentences_embedded < report.sentences_total  # unchanged sentences kept their vectors
     loaded = store.load()
     changed = [p for p in loaded.passages if p.article in ("boundaries.md", "new.md")]
     assert 1 <= new_passages < len(changed) + 1  # the unchanged boundaries passages were reused
@@ -139,16 +142,29 @@ def test_missing_and_corrupt_indexes_say_how_to_rebuild(corpus_dir, tmp_path, fa
         store.load()
     refresh_index(corpus_dir, store, fake_embedder)
     gen = store.current_path()
-    faiss_bytes = (gen / "index.faiss").read_bytes()
+    for component in ("vectors", "sentences"):
+        faiss_bytes = (gen / component / "index.faiss").read_bytes()
+        (gen / component / "index.faiss").write_bytes(faiss_bytes[: len(faiss_bytes) // 2])
+        with pytest.raises(IndexCorrupt, match="damaged.*index build"):
+            store.load()
+        (gen / component / "index.faiss").write_bytes(faiss_bytes)
 
-    (gen / "index.faiss").write_bytes(faiss_bytes[: len(faiss_bytes) // 2])
-    with pytest.raises(IndexCorrupt, match="damaged.*index build"):
-        store.load()
-    (gen / "index.faiss").write_bytes(faiss_bytes)
-
-    lines = (gen / "passages.jsonl").read_text().splitlines()
-    (gen / "passages.jsonl").write_text("\n".join(lines[:-1]) + "\n")
+    lines = (gen / "passages" / "passages.jsonl").read_text().splitlines()
+    (gen / "passages" / "passages.jsonl").write_text("\n".join(lines[:-1]) + "\n")
     with pytest.raises(IndexCorrupt, match="inconsistent"):
+        store.load()
+    (gen / "passages" / "passages.jsonl").write_text("\n".join(lines) + "\n")
+
+    spans = (gen / "sentences" / "spans.npy").read_bytes()
+    import numpy as np
+
+    np.save(gen / "sentences" / "spans.npy", np.zeros((1, 2), dtype=np.int32))
+    with pytest.raises(IndexCorrupt, match="inconsistent.*sentence"):
+        store.load()
+    (gen / "sentences" / "spans.npy").write_bytes(spans)
+
+    (gen / "catalogue" / "passage_articles.npy").unlink()
+    with pytest.raises(IndexCorrupt, match="catalogue.*damaged"):
         store.load()
 
     (gen / "manifest.json").write_text("{not json")
@@ -225,23 +241,21 @@ def _more_articles(folder, n=12):
 @pytest.mark.parametrize("force_graph", [False, True])
 def test_hnsw_finds_what_exact_search_finds_with_tag_and_age_filters(corpus_dir, tmp_path, fake_embedder,
                                                                        monkeypatch, force_graph):
-    from bot.core import store as store_module
+    from bot.core import vectors as vectors_module
 
     _more_articles(corpus_dir)
     exact_store, hnsw_store = IndexStore(tmp_path / "exact"), IndexStore(tmp_path / "hnsw")
     refresh_index(corpus_dir, exact_store, fake_embedder, index_type="exact")
     refresh_index(corpus_dir, hnsw_store, fake_embedder, index_type="hnsw")
     if force_graph:  # filters go through the graph with a selector instead of the exact subset path
-        monkeypatch.setattr(store_module, "SUBSET_EXACT_LIMIT", 0)
+        monkeypatch.setattr(vectors_module, "SUBSET_EXACT_LIMIT", 0)
     exact, hnsw = exact_store.load(), hnsw_store.load()
     assert (exact.index_type, hnsw.index_type) == ("exact", "hnsw")
-    assert hnsw.manifest["ef_search"] == store_module.HNSW_EF_SEARCH
+    assert hnsw.manifest["ef_search"] == vectors_module.HNSW_EF_SEARCH
     assert hnsw.unrestricted_rows is not None and len(hnsw.unrestricted_rows) < hnsw.size
     for question in ["how does trust change after hard times", "grief and patience", "rivers and music"]:
         q = fake_embedder.encode([question])[0]
         for rows in (None, hnsw.rows_with_tag("trust"), hnsw.unrestricted_rows):
-            if force_graph and rows is not None:
-                hnsw._open_selector = None if rows is not hnsw.unrestricted_rows else hnsw._bitmap_selector(rows)
             want = exact.search(q, 5, rows)
             got = hnsw.search(q, 5, rows)
             # the same scores (the fake embedder ties often, so tied rows may come in either order)
@@ -300,7 +314,7 @@ def test_passages_are_read_on_demand_and_damage_is_reported(corpus_dir, tmp_path
     loaded = store.load()
     assert type(loaded.passages).__name__ == "PassageTable"
     assert loaded.passages[-1] == list(loaded.passages)[-1]
-    path = loaded.path / "passages.jsonl"
+    path = loaded.path / "passages" / "passages.jsonl"
     data = bytearray(path.read_bytes())
     data[5:15] = b"#" * 10  # same length: the offsets still match, the line no longer parses
     path.write_bytes(bytes(data))
@@ -319,16 +333,16 @@ def test_a_loaded_index_still_reads_its_passages_after_its_folder_is_removed(cor
 
 def test_hnsw_is_tuned_to_the_recall_target_or_falls_back_to_exact_search(corpus_dir, tmp_path, fake_embedder,
                                                                           monkeypatch):
-    from bot.core import store as store_module
+    from bot.core import vectors as vectors_module
 
     _more_articles(corpus_dir)
     store = IndexStore(tmp_path / "index")
     refresh_index(corpus_dir, store, fake_embedder, index_type="hnsw")
     manifest = store.load().manifest
-    assert manifest["index_type"] == "hnsw" and manifest["recall_at_10"] >= store_module.RECALL_TARGET
-    assert store_module.HNSW_EF_SEARCH <= manifest["ef_search"] <= store_module.HNSW_EF_MAX
+    assert manifest["index_type"] == "hnsw" and manifest["recall_at_10"] >= vectors_module.RECALL_TARGET
+    assert vectors_module.HNSW_EF_SEARCH <= manifest["ef_search"] <= vectors_module.HNSW_EF_MAX
 
-    monkeypatch.setattr(store_module, "RECALL_TARGET", 1.01)  # out of reach: exact search it is
+    monkeypatch.setattr(vectors_module, "RECALL_TARGET", 1.01)  # out of reach: exact search it is
     write_article(corpus_dir, "new.md", "A New Article", "Fresh words about rivers and the sea at night.")
     report = refresh_index(corpus_dir, store, fake_embedder, index_type="hnsw")
     loaded = store.load()

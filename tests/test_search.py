@@ -135,7 +135,7 @@ def test_a_serving_library_follows_an_index_another_process_published(library, c
     # a damaged new generation is not swapped in: the library keeps serving the one it has
     write_article(corpus_dir, "lamps.md", "Lamps", "Oil lamps need clean glass chimneys to burn brightly.")
     other.refresh()
-    (other.store.current_path() / "index.faiss").write_bytes(b"garbage")
+    (other.store.current_path() / "vectors" / "index.faiss").write_bytes(b"garbage")
     with caplog.at_level(logging.WARNING, logger="bot.core.library"):
         for _ in range(3):
             assert library.ask(question).answer.quotes[0].article == "lighthouse.md"

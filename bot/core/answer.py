@@ -23,6 +23,31 @@ class Quote:
     url: str | None
     claim_note: str | None = None
     age_restricted: bool = False
+    # For rendering (search.Hit): spans of ``text`` that answer (to show in bold), the passage
+    # trimmed to its best excerpt, the relevance in words, and the two cosines behind ``score``.
+    highlights: tuple[tuple[int, int], ...] = ()
+    window: tuple[int, int] | None = None
+    match: str = ""
+    passage_score: float = 0.0
+    sentence_score: float = 0.0
+
+    @property
+    def relevance(self) -> float:
+        """The relevance shown: it only goes down the list of an answer's quotes."""
+        return self.score
+
+    def excerpt(self, mark: tuple[str, str] = ("**", "**"), ellipsis: str = "…") -> str:
+        """The best window of the passage with the answering sentences between ``mark``s."""
+        lo, hi = self.window or (0, len(self.text))
+        out, pos = [], lo
+        for s, e in self.highlights:
+            s, e = max(s, lo), min(e, hi)
+            if s >= e:
+                continue
+            out += [self.text[pos:s], mark[0], self.text[s:e], mark[1]]
+            pos = e
+        out.append(self.text[pos:hi])
+        return (ellipsis if lo > 0 else "") + "".join(out) + (ellipsis if hi < len(self.text) else "")
 
     @property
     def source(self) -> str:
@@ -32,7 +57,10 @@ class Quote:
     def as_dict(self) -> dict:
         return {"text": self.text, "title": self.title, "article": self.article, "passage": self.passage,
                 "score": round(self.score, 4), "tags": list(self.tags), "source": self.source, "site": self.site,
-                "url": self.url, "label": messages().unreviewed_label, "claim_note": self.claim_note}
+                "url": self.url, "label": messages().unreviewed_label, "claim_note": self.claim_note,
+                "match": self.match, "highlights": [list(h) for h in self.highlights],
+                "window": list(self.window) if self.window else None,
+                "passage_score": round(self.passage_score, 4), "sentence_score": round(self.sentence_score, 4)}
 
 
 def quote_from_hit(hit: Hit, tag_display, claim: bool) -> Quote:
@@ -41,7 +69,8 @@ def quote_from_hit(hit: Hit, tag_display, claim: bool) -> Quote:
         text=hit.passage.text, title=article.title, article=article.path, passage=hit.passage.id,
         score=hit.score, tags=tuple(dict.fromkeys(tag_display(k) for k in article.tag_keys)),
         site=article.site, url=article.url, claim_note=messages().claim_note if claim else None,
-        age_restricted=article.age_restricted,
+        age_restricted=article.age_restricted, highlights=hit.highlights, window=hit.window, match=hit.match,
+        passage_score=hit.cosine, sentence_score=hit.sentence_score,
     )
 
 

@@ -19,15 +19,21 @@ from .chunker import Passage, chunk_articles
 from .corpus import CorpusScan, Skipped, scan_corpus
 from .embedder import Embedder
 from .errors import IndexError_
+from .catalogue import Catalogue
 from .freshness import skipped_hashes
+from .generation import FORMAT_VERSION, Generation
 from .lexical import LexicalIndex
+from .passages import PassageTable
+from .sentences import SentenceIndex
+from .store import IndexStore
 from .text import plural
-from .store import (FORMAT_VERSION, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, IndexStore, LoadedIndex,
-                    choose_index_type)
+from .vectors import VectorIndex, choose_index_type
+
+LoadedIndex = Generation
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed: passages, then sentences)
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,13 @@ class BuildReport:
     passages_total: int = 0
     passages_embedded: int = 0
     passages_reused: int = 0
+    sentences_total: int = 0
+    sentences_embedded: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
     published: bool = False
     full_rebuild_reason: str | None = None
+    generation: Generation | None = field(default=None, repr=False)  # what was published, ready to serve
 
     @property
     def changed(self) -> bool:
@@ -71,6 +80,7 @@ class BuildReport:
                        f"{len(self.articles_removed):,} removed, {self.articles_total:,} in all.")
             out.append(f"Passages: {self.passages_embedded:,} embedded, {self.passages_reused:,} reused, "
                        f"{self.passages_total:,} in all.")
+            out.append(f"Sentences: {self.sentences_embedded:,} embedded, {self.sentences_total:,} in all.")
         for s in self.skipped:
             out.append(f"Skipped {s.path}: {s.reason}")
         out.append(f"Took {self.seconds if seconds is None else seconds:.1f} s.")
@@ -81,7 +91,8 @@ class BuildReport:
             "articles_added": self.articles_added, "articles_changed": self.articles_changed,
             "articles_removed": self.articles_removed, "articles_total": self.articles_total,
             "passages_total": self.passages_total, "passages_embedded": self.passages_embedded,
-            "passages_reused": self.passages_reused, "published": self.published,
+            "passages_reused": self.passages_reused, "sentences_total": self.sentences_total,
+            "sentences_embedded": self.sentences_embedded, "published": self.published,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "seconds": round(self.seconds, 3), "full_rebuild_reason": self.full_rebuild_reason,
         }
@@ -169,6 +180,7 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         if (prev is not None and prev.manifest.get("corpus_fingerprint") == fingerprint
                 and prev.manifest.get("skipped_files", {}) == skipped_files
                 and prev.manifest.get("chunking") == settings and prev.lexical is not None
+                and prev.sentences is not None
                 and _same_index_type(prev, choose_index_type(index_type, prev.size))):
             report.passages_total = report.passages_reused = prev.size
             report.seconds = time.perf_counter() - started
@@ -204,44 +216,96 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
             for row, h in enumerate(prev.embed_hashes.tolist()):
                 by_hash.setdefault(h.decode("ascii"), row)
         source = np.asarray([r if r >= 0 else by_hash.get(h, -1) for r, h in zip(reused_rows, hashes)], dtype=np.int64)
-        vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
-        have = np.flatnonzero(source >= 0)
-        if len(have):
-            vectors[have] = prev.vectors_of(source[have])
+        first, spans, units = SentenceIndex.split([p.text for p in passages])
+        unit_hashes = [_embed_hash(u) for u in units]
+        unit_source = _unit_sources(prev, unit_hashes)
         todo = np.flatnonzero(source < 0).tolist()
-        step = max(batch_size, 256)
-        for lo in range(0, len(todo), step):
-            batch = todo[lo:lo + step]
-            texts = [embedded(passages[i]) for i in batch]
-            vectors[batch] = embedder.encode(texts, batch_size=batch_size)
-            if progress:
-                progress(min(lo + step, len(todo)), len(todo))
+        unit_todo = np.flatnonzero(unit_source < 0).tolist()
+        total = len(todo) + len(unit_todo)
+        vectors = _fill(prev.vectors_of if prev is not None else None, source, todo, embedder.dimension,
+                        lambda i: embedded(passages[i]), embedder, batch_size, progress, 0, total)
+        unit_vectors = _fill(prev.sentences.vectors.vectors_of if prev is not None and prev.sentences else None,
+                             unit_source, unit_todo, embedder.dimension, lambda i: units[i], embedder,
+                             batch_size, progress, len(todo), total)
         report.passages_total = len(passages)
         report.passages_embedded = len(todo)
         report.passages_reused = len(passages) - len(todo)
+        report.sentences_total = len(units)
+        report.sentences_embedded = len(unit_todo)
 
         kind = choose_index_type(index_type, len(passages))
+        unit_kind = choose_index_type(index_type, len(units))
+        probes = (embedder.encode(_probe_sentences(passages), batch_size=batch_size)
+                  if "hnsw" in (kind, unit_kind) else None)
+        vector_index = VectorIndex.build(vectors, kind, embedder.dimension, probes)
+        sentence_index = SentenceIndex(VectorIndex.build(unit_vectors, unit_kind, embedder.dimension, probes),
+                                       first, spans, np.asarray([h.encode("ascii") for h in unit_hashes], dtype="S32"))
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": embedder.name,
             "dimension": embedder.dimension,
             "normalized": True,
             "metric": "inner_product",
-            "index_type": kind,
+            **vector_index.info,
             "passages": len(passages),
             "articles": len(scan.articles),
             "corpus_fingerprint": fingerprint,
             "skipped_files": skipped_files,
             "chunking": settings,
             "lexical": True,
-            **({"hnsw": {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION}, "ef_search": HNSW_EF_SEARCH}
-               if kind == "hnsw" else {}),
+            "sentences": {"units": len(units), **sentence_index.vectors.info},
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "versions": _versions(),
         }
-        lexical = LexicalIndex.build([embedded(p) for p in passages])
-        probes = embedder.encode(_probe_sentences(passages), batch_size=batch_size) if kind == "hnsw" else None
-        store.publish(manifest, vectors, passages, hashes, scan.articles, lexical, probes=probes)
+        report.generation = publish_generation(store, manifest, vector_index, passages, hashes, scan.articles,
+                                               LexicalIndex.build([embedded(p) for p in passages]), sentence_index)
         report.published = True
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _unit_sources(prev: Generation | None, unit_hashes: list[str]) -> np.ndarray:
+    """Per sentence unit: the unit of ``prev`` with the same text (its vector is reused), or -1."""
+    if prev is None or prev.sentences is None:
+        return np.full(len(unit_hashes), -1, dtype=np.int64)
+    old: dict[bytes, int] = {}
+    for unit, h in enumerate(prev.sentences.hashes.tolist()):
+        old.setdefault(h, unit)
+    return np.asarray([old.get(h.encode("ascii"), -1) for h in unit_hashes], dtype=np.int64)
+
+
+def _fill(reuse, source: np.ndarray, todo: list[int], dimension: int, text_of, embedder: Embedder,
+          batch_size: int, progress: Progress | None, done: int, total: int) -> np.ndarray:
+    """Vectors for every entry: reused (``reuse(source rows)``) where ``source`` >= 0, embedded for ``todo``."""
+    vectors = np.zeros((len(source), dimension), dtype=np.float32)
+    have = np.flatnonzero(source >= 0)
+    if len(have):
+        vectors[have] = reuse(source[have])
+    step = max(batch_size, 256)
+    for lo in range(0, len(todo), step):
+        batch = todo[lo:lo + step]
+        vectors[batch] = embedder.encode([text_of(i) for i in batch], batch_size=batch_size)
+        if progress:
+            progress(done + min(lo + step, len(todo)), total)
+    return vectors
+
+
+def publish_generation(store: IndexStore, manifest: dict, vector_index: VectorIndex, passages: list[Passage],
+                       hashes: list[str], articles: list, lexical: LexicalIndex | None,
+                       sentences: SentenceIndex | None) -> Generation:
+    """Write the components as a new generation, make it live, and return it ready to serve."""
+    catalogue = Catalogue.build(articles, [p.article for p in passages])
+    table: PassageTable | None = None
+
+    def write(folder: Path) -> None:
+        nonlocal table
+        table = PassageTable.save(folder / "passages", passages, hashes)
+        Generation(folder, manifest, vector_index, table, catalogue, lexical, sentences).save(folder)
+
+    try:
+        path, manifest = store.publish(manifest, write)
+    except BaseException:
+        if table is not None:
+            table.close()
+        raise
+    return Generation(path, manifest, vector_index, table, catalogue, lexical, sentences)

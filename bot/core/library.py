@@ -30,7 +30,7 @@ from .pipeline import Encoded, Kind, Limiter, Outcome, Question
 from .safety import SafetyPolicy
 from .safety.detector import message_units
 from .search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, search
-from .text import normalize, plural
+from .text import normalize, plural, sentence_spans
 from .store import IndexStore, LoadedIndex
 from .tags import suggest_tags, tag_key
 
@@ -175,7 +175,9 @@ class Library:
         try:
             report = refresh_index(self.corpus_dir, self.store, BulkEncoder(self.embedder, self.gate), chunking=self.chunking,
                                    progress=progress, live=self._live, index_type=self.index_type)
-            if report.published or self._live is None:
+            if report.generation is not None:  # served as built, not read back
+                self._live = report.generation
+            elif self._live is None:
                 self._live = self.store.load(model=self.embedder.name, dimension=self.embedder.dimension)
             self.prepare_safety()
         except IndexBusy:  # another process is building: nothing failed
@@ -267,7 +269,7 @@ class Library:
         k = question.k or self.top_k
         hits = search(index, encoded.vector, k=k + MORE, tag_key=key, min_score=self.min_score,
                       allow_age_restricted=question.age_restricted, query_text=encoded.text, alpha=self.fusion_alpha)
-        claims = self.policy.claims.many([h.passage.text for h in hits[:k]]) + [False] * max(0, len(hits) - k)
+        claims = self._claims(index, hits[:k]) + [False] * max(0, len(hits) - k)
         quotes = tuple(quote_from_hit(h, index.tag_display, claim) for h, claim in zip(hits, claims))
         return Outcome(Kind.ANSWERED, shown, Answer(shown, quotes[:k], info, quotes[k:]), assessment=assessment)
 
@@ -276,6 +278,18 @@ class Library:
         if isinstance(question, str):
             question = Question(question, **context)
         return self.decide(question, self.encode([question.text])[0], limiter)
+
+    def _claims(self, index: LoadedIndex, hits) -> list[bool]:
+        """The claim guard on each hit, given the index's vectors of its sentences (the same split)."""
+        sentences = index.sentences
+        if sentences is None:
+            return self.policy.claims.many([h.passage.text for h in hits])
+        out = []
+        for h in hits:
+            vectors = sentences.vectors_of_passage(h.row)
+            out.append(self.policy.claims.check(h.passage.text, vectors if len(vectors) == len(
+                sentence_spans(h.passage.text)) else None))
+        return out
 
     # -- tags ------------------------------------------------------------------------------------
 

@@ -23,22 +23,24 @@ from ..core.store import LoadedIndex
 class Sample:
     source: str
     should_answer: bool
-    score: float  # cosine of the best passage
+    score: float  # evidence of the best passage (passage and best-sentence cosines, search.rank)
 
 
 def best_scores(index: LoadedIndex, embedder, questions: list[str]) -> np.ndarray:
     texts = [normalize_question(q) for q in questions]
     vectors = embedder.encode(texts, batch_size=32)
-    return np.asarray([max((c for _, _, c in rank(index, v, k=1)), default=-1.0) for v in vectors])
+    return np.asarray([max((e for _, _, e in rank(index, v, k=1, query_text=t)), default=-1.0)
+                       for v, t in zip(vectors, texts)])
 
 
 def answerable_from_dataset(index: LoadedIndex, embedder, ds, source: str) -> list[Sample]:
     """Dataset questions whose top document is relevant: these the bot should answer."""
     out = []
     qids = list(ds.queries)
-    vectors = embedder.encode([normalize_question(ds.queries[q]) for q in qids], batch_size=32)
-    for qid, v in zip(qids, vectors):
-        top = rank(index, v, k=1)
+    texts = [normalize_question(ds.queries[q]) for q in qids]
+    vectors = embedder.encode(texts, batch_size=32)
+    for qid, v, t in zip(qids, vectors, texts):
+        top = rank(index, v, k=1, query_text=t)
         if top and index.passages[top[0][0]].article in ds.qrels.get(qid, {}):
             out.append(Sample(source, True, top[0][2]))
     return out

@@ -21,8 +21,9 @@ import numpy as np
 from ..core.corpus import Article, CorpusScan
 from ..core.embedder import Embedder
 from ..core.indexer import ChunkSettings, refresh_index
-from ..core.search import BM25_DEPTH, DEFAULT_FUSION_ALPHA, normalize_question, rank
+from ..core.search import BM25_DEPTH, DEFAULT_FUSION_ALPHA, normalize_question, rank, sentence_weight
 from ..core.store import IndexStore, LoadedIndex
+from .cache import CachedEmbedder
 
 METRICS = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
 
@@ -84,11 +85,17 @@ def build_index(ds: Dataset, work: Path, embedder: Embedder, *, chunking: ChunkS
     slug = re.sub(r"[^a-z0-9]+", "-", f"{ds.name}-{embedder.name}-{variant}".lower()).strip("-")
     store = IndexStore(work / slug)
     started = time.perf_counter()
-    report = refresh_index(None, store, embedder, scan=CorpusScan(articles=_articles(ds)), chunking=chunking,
-                           progress=progress)
+    cached = CachedEmbedder(embedder, work / "cache")
+    try:
+        report = refresh_index(None, store, cached, scan=CorpusScan(articles=_articles(ds)), chunking=chunking,
+                               progress=progress)
+    finally:
+        cached.flush()
     info = {"seconds": time.perf_counter() - started, "passages": report.passages_total,
-            "embedded": report.passages_embedded}
-    return store.load(model=embedder.name, dimension=embedder.dimension), info
+            "embedded": report.passages_embedded, "sentences": report.sentences_total,
+            "embedded_now": cached.misses}
+    index = report.generation or store.load(model=embedder.name, dimension=embedder.dimension)
+    return index, info
 
 
 @dataclass
@@ -98,30 +105,52 @@ class Config:
     rrf: bool = False
     rrf_weight: float = 1.0  # BM25's weight in reciprocal rank fusion (dense has 1)
     bm25_depth: int = BM25_DEPTH  # BM25's scale runs from this rank's score to the best (see search.rank)
+    weights: tuple[float, float] | None = None  # the best sentence's share for short and long questions;
+    # None: the bot's (search.sentence_weight); (0, 0): passages alone, the ranking before sentence evidence
 
     @classmethod
     def parse(cls, text: str) -> "Config":
+        """dense, bm25, rrf, wrrf:W, hybrid[:ALPHA[:DEPTH]], each optionally /SHORT:LONG (sentence shares).
+
+        ``dense`` and ``hybrid`` use the bot's sentence evidence; ``/0:0`` ranks passages alone
+        (``passage`` and ``passage-dense`` are short for ``hybrid/0:0`` and ``dense/0:0``).
+        """
         text = text.strip()
+        aliases = {"passage": "hybrid/0:0", "passage-dense": "dense/0:0"}
+        base, _, shares = aliases.get(text, text).partition("/")
+        try:
+            weights = tuple(float(x) for x in shares.split(":")) if shares else None
+            if weights is not None and (len(weights) != 2 or not all(0 <= x <= 1 for x in weights)):
+                raise ValueError(text)
+            config = cls._parse_base(base)
+        except ValueError:
+            raise ValueError(f"unknown configuration '{text}' (dense, bm25, rrf, wrrf:WEIGHT, hybrid (the bot's), "
+                             "hybrid:ALPHA or hybrid:ALPHA:BM25_DEPTH, each optionally /SHORT:LONG; "
+                             "passage, passage-dense)") from None
+        return replace(config, name=text, weights=weights)
+
+    @classmethod
+    def _parse_base(cls, text: str) -> "Config":
         if text == "dense":
             return cls("dense")
         if text == "bm25":
             return cls("bm25", alpha=1.0)
         if text == "rrf":
             return cls("rrf", rrf=True)
-        try:
-            if text.startswith("wrrf:"):
-                return cls(text, rrf=True, rrf_weight=float(text.split(":", 1)[1]))
-            if text == "hybrid":  # the bot's ranking: main() applies BOT_FUSION_ALPHA when it is set
-                return cls("hybrid", alpha=DEFAULT_FUSION_ALPHA)
-            if text.startswith("hybrid:"):
-                alpha, _, depth = text.split(":", 1)[1].partition(":")
-                config = cls(text, alpha=float(alpha), bm25_depth=int(depth) if depth else BM25_DEPTH)
-                if 0 <= config.alpha <= 1 and config.bm25_depth >= 1:
-                    return config
-        except ValueError:
-            pass
-        raise ValueError(f"unknown configuration '{text}' "
-                         "(dense, bm25, rrf, wrrf:WEIGHT, hybrid (the bot's), hybrid:ALPHA or hybrid:ALPHA:BM25_DEPTH)")
+        if text.startswith("wrrf:"):
+            return cls(text, rrf=True, rrf_weight=float(text.split(":", 1)[1]))
+        if text == "hybrid":  # the bot's ranking: main() applies BOT_FUSION_ALPHA when it is set
+            return cls("hybrid", alpha=DEFAULT_FUSION_ALPHA)
+        if text.startswith("hybrid:"):
+            alpha, _, depth = text.split(":", 1)[1].partition(":")
+            config = cls(text, alpha=float(alpha), bm25_depth=int(depth) if depth else BM25_DEPTH)
+            if 0 <= config.alpha <= 1 and config.bm25_depth >= 1:
+                return config
+        raise ValueError(text)
+
+    def weight(self, question: str) -> float | None:
+        """The sentence share for ``question`` (None: the bot's own rule)."""
+        return None if self.weights is None else sentence_weight(question, *self.weights)
 
 
 def _rrf(index: LoadedIndex, vec: np.ndarray, text: str, depth: int, weight: float = 1.0,
@@ -140,7 +169,7 @@ def ranked_docs(index: LoadedIndex, vec: np.ndarray, text: str, config: Config, 
         rows = _rrf(index, vec, text, depth, config.rrf_weight)
     else:
         rows = [(row, fused) for row, fused, _ in rank(index, vec, k=depth, query_text=text, alpha=config.alpha,
-                                                       bm25_depth=config.bm25_depth)]
+                                                       bm25_depth=config.bm25_depth, weight=config.weight(text))]
     docs: dict[str, float] = {}
     for row, score in rows:
         did = index.passages[row].article
@@ -183,10 +212,10 @@ def evaluate(ds: Dataset, index: LoadedIndex, embedder: Embedder, configs: list[
 
 
 def format_results(title: str, results: list[Result]) -> str:
-    head = f"{'configuration':<16}" + "".join(f"{m:>11}" for m in METRICS) + f"{'p50 ms':>9}{'p95 ms':>9}"
+    head = f"{'configuration':<22}" + "".join(f"{m:>11}" for m in METRICS) + f"{'p50 ms':>9}{'p95 ms':>9}"
     lines = [title, head]
     for r in results:
-        lines.append(f"{r.config:<16}" + "".join(f"{r.metrics[m]:>11.3f}" for m in METRICS)
+        lines.append(f"{r.config:<22}" + "".join(f"{r.metrics[m]:>11.3f}" for m in METRICS)
                      + f"{r.latency_ms.get('p50', 0):>9.1f}{r.latency_ms.get('p95', 0):>9.1f}")
     return "\n".join(lines)
 
@@ -206,8 +235,8 @@ def main(args) -> int:
     work = Path(args.work)
     chunking = ChunkSettings(max_tokens=args.max_tokens, title_context=not args.no_title)
     index, info = build_index(ds, work, embedder, chunking=chunking)
-    configs = [replace(c, name=f"hybrid:{settings.fusion_alpha}", alpha=settings.fusion_alpha)
-               if c.name == "hybrid" else c for c in args.config]
+    configs = [replace(c, name=c.name.replace("hybrid", f"hybrid:{settings.fusion_alpha}", 1),
+                       alpha=settings.fusion_alpha) if c.name.split("/")[0] == "hybrid" else c for c in args.config]
     out = []
     for split in (args.split.split(";") if args.split else [None]):
         sub = ds.subset(split or None, args.limit)
@@ -218,6 +247,7 @@ def main(args) -> int:
         print(json.dumps([{"set": label, "index": info, "results": [r.__dict__ for r in results]}
                           for label, results in out]))
     else:
-        print(f"index: {info['passages']} passages, {info['embedded']} embedded now, {info['seconds']:.1f} s")
+        print(f"index: {info['passages']} passages, {info['sentences']} sentence units, {info['embedded_now']} texts "
+              f"embedded now (the rest from the cache), {info['seconds']:.1f} s")
         print("\n\n".join(format_results(label, results) for label, results in out))
     return 0
