@@ -383,6 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--unanswerable", required=True, metavar="DIR", help="another dataset whose questions it cannot answer")
     e.add_argument("--seed-questions", default="tests/data/seed_questions.yaml",
                    help="answerable and off-topic questions about corpus/ (default: %(default)s)")
+    e.add_argument("--questions", default="dev", help="members' question sets to add (evaluation.questions; "
+                                                       "'' for none; never blind) (default: %(default)s)")
     e.add_argument("--min-precision", type=float, default=0.95, help="answering precision to keep (default: %(default)s)")
     e.add_argument("--work", default="index/eval", help="where dataset indexes are cached (default: %(default)s)")
     e.add_argument("--json", action="store_true")

@@ -48,3 +48,16 @@ def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys, monkeypatch, 
     assert report["million"]["n"] == 20_000 and report["million"]["rows"]
     assert "answer p50 ms" in out and "cold start s" in out and "20,000 vectors" in out
     json.dumps(report)  # every figure can be written as JSON
+
+
+def test_plain_stack_chunks_near_a_thousand_characters_between_sentences():
+    from bot.plainbench import CHUNK_CHARS, _chunks, _mrr, _per_question
+
+    text = " ".join(f"Sentence number {i} says something about sleep and stress." for i in range(100))
+    chunks = _chunks(text)
+    assert len(chunks) > 3 and all(len(c) <= CHUNK_CHARS for c in chunks)
+    assert all(c.endswith(".") for c in chunks) and " ".join(chunks) == text
+    assert _chunks("x" * 2500) == ["x" * 1000, "x" * 1000, "x" * 500]
+    answers = [{"passages": [{"article": "a"}, {"article": "b"}]}, {"passages": []}]
+    assert _mrr(answers, {"q1": {"b"}, "q2": {"c"}}, ["q1", "q2"]) == 0.25
+    assert _per_question([(1.0, ""), (1.5, ""), (1.6, "")]) == pytest.approx(300)

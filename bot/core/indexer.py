@@ -183,6 +183,7 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
                 and prev.sentences is not None
                 and _same_index_type(prev, choose_index_type(index_type, prev.size))):
             report.passages_total = report.passages_reused = prev.size
+            report.sentences_total = prev.sentences.size
             report.seconds = time.perf_counter() - started
             return report
 

@@ -24,8 +24,8 @@ BM25_DEPTH = 300
 # Sentence evidence (docs/retrieval.md): the best sentence unit's share in a passage's evidence is
 # SENTENCE_WEIGHT_SHORT for questions of SHORT_WORDS words or fewer, SENTENCE_WEIGHT_LONG from
 # LONG_WORDS words, a linear mix between. Chosen on the development questions and CounselChat train+val.
-SENTENCE_WEIGHT_SHORT = 0.5
-SENTENCE_WEIGHT_LONG = 0.2
+SENTENCE_WEIGHT_SHORT = 0.7
+SENTENCE_WEIGHT_LONG = 0.1
 SHORT_WORDS = 8
 LONG_WORDS = 30
 SENTENCE_DEPTH = 50  # sentence units searched per question; their passages join the pool

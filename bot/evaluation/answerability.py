@@ -46,8 +46,21 @@ def answerable_from_dataset(index: LoadedIndex, embedder, ds, source: str) -> li
     return out
 
 
+def question_samples(name: str, embedder, work: Path) -> list[Sample]:
+    """A members' question set (evaluation.questions): its answerable questions whose answer the
+    ranking finds (in the top 3 with no threshold) should be answered, its unanswerable ones not."""
+    from .questions import ask_all, build_library_index, load_questions
+
+    questions, articles = load_questions(name)
+    index = build_library_index(articles, work, embedder)
+    found = [o.found for o in ask_all(index, embedder, questions, min_score=-1.0)]
+    scores = best_scores(index, embedder, [q.text for q in questions])
+    return [Sample(f"{name} {'answerable' if q.answer else 'unanswerable'}", bool(q.answer), float(s))
+            for q, f, s in zip(questions, found, scores) if f or not q.answer]
+
+
 def sweep(samples: list[Sample], thresholds=None) -> list[dict]:
-    thresholds = thresholds if thresholds is not None else np.round(np.arange(0.10, 0.61, 0.025), 3)
+    thresholds = thresholds if thresholds is not None else np.round(np.arange(0.20, 0.61, 0.01), 3)
     rows = []
     for t in thresholds:
         tp = sum(1 for s in samples if s.should_answer and s.score >= t)
@@ -114,6 +127,8 @@ def main(args) -> int:
         samples += [Sample("seed off-topic", False, s) for s in best_scores(seed.index, embedder, cases["off_topic"])]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    for name in (args.questions.split(",") if args.questions else []):
+        samples += question_samples(name.strip(), embedder, Path(args.work))
     rows = sweep(samples)
     chosen = choose(rows, args.min_precision)
     if args.json:
