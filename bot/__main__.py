@@ -395,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--set", default="seed,dev", help="comma-separated: seed, dev, blind (report only), or a folder "
                                                      "with questions.yaml and articles/ (default: %(default)s)")
     e.add_argument("--work", default="index/eval", help="where indexes and cached vectors go (default: %(default)s)")
+    e.add_argument("--threshold", type=float, help="relevance threshold (default: the encoder's calibrated one)")
+    e.add_argument("--weights", metavar="SHORT/LONG,...", help="sentence weights to try side by side (tuning: "
+                                                                "never on blind) (default: the bot's)")
     e.add_argument("-V", "--show", action="store_true", help="list every miss and every unanswerable question quoted")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_questions)

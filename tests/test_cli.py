@@ -45,7 +45,8 @@ def test_ask_text_output_is_readable(cli_env, capsys):
     assert main(["ask", "does oxytocin reduce stress?"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Q: does oxytocin reduce stress?")
-    assert "1. " in out and "relevance" in out and "unreviewed web article" in out and "Consent" in out
+    assert "1. " in out and "match)" in out and "unreviewed web article" in out and "Consent" in out
+    assert out.count("unreviewed web article") == 1 and "**" in out  # one article, its answering sentence in bold
 
 
 def test_errors_are_one_line_and_non_zero(cli_env, capsys, tmp_path):

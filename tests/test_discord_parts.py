@@ -145,3 +145,68 @@ def test_answers_always_fit_discord_limits(texts, title, tags, url, note, check_
         assert len(d.get("footer", {}).get("text", "")) <= 2048
         assert "url" not in d or d["url"].startswith(("http://", "https://"))
     assert len(render.question_header(title)) <= 2000
+
+
+PARAGRAPH = " ".join(f"Sentence {i} is context that a member does not need to read for this question." for i in range(12))
+ANSWER = "The answering sentence says exactly what was asked."
+
+
+def _quote(article: str, title: str, score: float, match: str, *, answer_at: int = 6) -> Quote:
+    before = " ".join(PARAGRAPH.split(". ")[:answer_at]) + ". "
+    text = before + ANSWER + " " + PARAGRAPH
+    start = len(before)
+    return Quote(text=text, title=title, article=article, passage=f"{article}#{score}", score=score,
+                 tags=("consent", "communication", "trauma"), site="ZeroOpposite", url=f"https://example.org/{article}",
+                 highlights=((start, start + len(ANSWER)),), window=(0, len(text)), match=match)
+
+
+def test_an_answer_fits_a_phone_screen_with_the_answer_in_bold_and_each_article_once():
+    quotes = [_quote("a.md", "Talking About Consent", 0.71, "strong match"),
+              _quote("b.md", "Gardening Notes", 0.52, "partial match"),
+              _quote("a.md", "Talking About Consent", 0.49, "partial match", answer_at=2)]
+    info = SafetyInfo(note=messages().consent_note)
+    header = render.question_header("what does the answering sentence say?")
+    embeds = render.answer_embeds(quotes, info, content=header)
+    data = [e.to_dict() for e in embeds]
+    assert render.visible_chars(embeds, header) <= render.PHONE_CHARS
+    assert [d.get("title") for d in data] == ["1, 3. Talking About Consent", "2. Gardening Notes", "Safety and consent"]
+    consent = data[0]
+    assert consent["url"] == "https://example.org/a.md"
+    assert consent["description"].count(f"**{ANSWER}**") == 2  # both quotes of the article, each in bold
+    assert "…" in consent["description"] and "Sentence 11 is" not in consent["description"]  # trimmed
+    assert [f["name"] for f in consent["fields"]] == ["Relevance", "Tags"]
+    assert consent["fields"][0]["value"] == "1: strong match, 3: partial match"
+    assert data[1]["fields"][0]["value"] == "partial match"
+    footers = [d.get("footer", {}).get("text", "") for d in data]
+    assert sum(messages().unreviewed_label in f for f in footers) == 2  # once per article, none on the note
+    assert sum(d.get("fields", [{}])[-1].get("value") == "consent, communication, trauma" for d in data) == 2
+
+
+def test_the_label_and_the_growth_note_only_when_they_apply():
+    info = SafetyInfo(note=messages().consent_note, growth_note=messages().growth_note)
+    none = [e.to_dict() for e in render.answer_embeds([], info)]
+    assert not any(messages().unreviewed_label in str(d) for d in none)
+    assert not any(messages().growth_note in str(d) for d in none)  # the research note goes with quotes
+    quoted = [e.to_dict() for e in render.answer_embeds([_quote("a.md", "T", 0.6, "strong match")], info)]
+    assert messages().growth_note in quoted[-1]["description"]
+
+
+def test_markdown_in_a_passage_cannot_break_the_bold():
+    q = Quote(text="Say *yes* or __no__. Then stop.", title="t", article="a.md", passage="p", score=0.5, tags=(),
+              site=None, url=None, highlights=((0, 20),), window=(0, 31))
+    assert render.quote_text(q) == r"**Say \*yes\* or \_\_no\_\_.** Then stop."
+
+
+def test_the_growth_note_only_on_growth_questions(tmp_path, corpus_dir, fake_embedder):
+    lib = make_test_library(corpus_dir, tmp_path / "index", fake_embedder, min_score=-1.0)
+    lib.load()
+    shown = {}
+    for question in ("how long does it take to rebuild trust after my partner cheated?",
+                     "what is post traumatic growth?"):
+        content, embeds = render.outcome_parts(lib.ask(question))
+        shown[question] = growth = messages().growth_note in embeds[-1].description
+        # The research note and the counter-note are never cut: with both, three quotes trimmed to
+        # their answering sentences measured 1,253 characters; without, an answer fits the screen.
+        assert len(embeds) >= 2 and render.visible_chars(embeds, content) <= render.PHONE_CHARS + 60 * growth
+    assert shown == {"how long does it take to rebuild trust after my partner cheated?": False,
+                     "what is post traumatic growth?": True}

@@ -43,7 +43,7 @@ def test_units_are_the_sentences_the_claim_guard_reads():
 
 def test_the_answering_sentence_is_highlighted_and_the_window_trims_the_passage(consent_library):
     question = "what does the FRIES model say consent is?"
-    answer = consent_library.ask(question)
+    answer = consent_library.ask(question).answer
     top = answer.quotes[0]
     assert top.article == "consent.md"
     marked = [top.text[s:e] for s, e in top.highlights]
@@ -61,7 +61,7 @@ def test_the_answering_sentence_is_highlighted_and_the_window_trims_the_passage(
 
 def test_relevance_only_goes_down_the_list(consent_library):
     for question in ("consent pause stop partners", "rivers boats sea", "compost earthworms moisture"):
-        quotes = consent_library.ask(question, k=5).quotes
+        quotes = consent_library.ask(question, k=5).answer.quotes
         scores = [q.relevance for q in quotes]
         assert scores == sorted(scores, reverse=True) and all(s >= 0.1 for s in scores)
 
@@ -92,3 +92,16 @@ def test_without_a_sentence_index_search_still_ranks_passages(consent_library):
         index.sentences = saved
     assert plain and plain[0].highlights == () and plain[0].window is None
     assert with_sentences[0].highlights
+
+
+def test_an_excerpt_within_a_limit_keeps_whole_sentences_around_the_answer():
+    text = "Alpha one two. Beta three four. The answer is here. Gamma five six. Delta seven eight."
+    s = text.index("The answer")
+    q = Quote(text=text, title="t", article="a", passage="p", score=0.5, tags=(), site=None, url=None,
+              highlights=((s, s + len("The answer is here.")),), window=(0, len(text)))
+    assert q.excerpt(limit=200) == text.replace("The answer is here.", "**The answer is here.**")
+    assert q.excerpt(limit=40) == "…**The answer is here.** Gamma five six.…"  # the next sentence first
+    assert q.excerpt(limit=19) == "…**The answer is here.**…"
+    assert q.excerpt(limit=12) == "…**The answer**…"  # even the answer is cut, at a word
+    plain = Quote(text=text, title="t", article="a", passage="p", score=0.5, tags=(), site=None, url=None)
+    assert plain.excerpt(limit=35) == "Alpha one two. Beta three four.…"

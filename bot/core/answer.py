@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .safety import SafetyInfo, messages
 from .search import Hit
+from .text import sentence_spans
 
 NO_ANSWER = ("Nothing in the library matches this closely enough to quote, so I won't guess. "
              "Try other words, or browse the topics with the tags list.")
@@ -36,18 +37,53 @@ class Quote:
         """The relevance shown: it only goes down the list of an answer's quotes."""
         return self.score
 
-    def excerpt(self, mark: tuple[str, str] = ("**", "**"), ellipsis: str = "…") -> str:
-        """The best window of the passage with the answering sentences between ``mark``s."""
+    def excerpt(self, mark: tuple[str, str] = ("**", "**"), ellipsis: str = "…", limit: int | None = None,
+                escape=None) -> str:
+        """The best window of the passage with the answering sentences between ``mark``s.
+
+        ``limit``: at most this many characters of passage text, whole sentences kept around the
+        answering ones (the best alone, cut at a word, if even it is longer). ``escape``: applied to
+        the passage's text, never to the marks (Discord's Markdown).
+        """
         lo, hi = self.window or (0, len(self.text))
+        if limit is not None and hi - lo > limit:
+            lo, hi = self._trim(lo, hi, limit)
+        esc = escape or (lambda t: t)
         out, pos = [], lo
         for s, e in self.highlights:
             s, e = max(s, lo), min(e, hi)
             if s >= e:
                 continue
-            out += [self.text[pos:s], mark[0], self.text[s:e], mark[1]]
+            out += [esc(self.text[pos:s]), mark[0], esc(self.text[s:e].strip()), mark[1]]
             pos = e
-        out.append(self.text[pos:hi])
-        return (ellipsis if lo > 0 else "") + "".join(out) + (ellipsis if hi < len(self.text) else "")
+        out.append(esc(self.text[pos:hi]))
+        return (ellipsis if lo > 0 else "") + "".join(out).strip() + (ellipsis if hi < len(self.text) else "")
+
+    def _trim(self, lo: int, hi: int, limit: int) -> tuple[int, int]:
+        """A span of at most ``limit`` characters inside (lo, hi): the answering sentences (or the
+        first of them, or its first ``limit`` characters cut at a word), widened by whole sentences,
+        the next one first, then the one before, in turn."""
+        units = [(s, e) for s, e in sentence_spans(self.text) if s >= lo and e <= hi] or [(lo, hi)]
+        marked = [(s, e) for s, e in self.highlights if s >= lo and e <= hi]
+        core = (marked[0][0], marked[-1][1]) if marked else units[0]
+        if core[1] - core[0] > limit and marked:
+            core = marked[0]
+        if core[1] - core[0] > limit:
+            cut = self.text.rfind(" ", core[0], core[0] + limit)
+            return core[0], cut if cut > core[0] + limit // 2 else core[0] + limit
+        start, end = core
+        before = [u for u in units if u[1] <= start][::-1]
+        after = [u for u in units if u[0] >= end]
+        while before or after:
+            grew = False
+            for side in (after, before):
+                if side and max(end, side[0][1]) - min(start, side[0][0]) <= limit:
+                    start, end = min(start, side[0][0]), max(end, side[0][1])
+                    side.pop(0)
+                    grew = True
+            if not grew:
+                break
+        return start, end
 
     @property
     def source(self) -> str:
@@ -119,16 +155,19 @@ def render_text(answer: Answer) -> str:
     elif not answer.quotes:
         lines += [NO_ANSWER, ""]
     label = messages().unreviewed_label
+    groups: dict[str, list[tuple[int, Quote]]] = {}
     for i, q in enumerate(answer.quotes, 1):
-        lines.append(f"{i}. {q.text}")
-        meta = [q.title, q.source]
-        if q.tags:
-            meta.append("tags: " + ", ".join(q.tags))
-        meta.append(f"relevance {q.score:.2f}")
-        lines.append("   — " + " · ".join(meta))
-        lines.append(f"   ({label})")
-        if q.claim_note and not lead:
-            lines.append(f"   Note: {q.claim_note}")
+        groups.setdefault(q.article, []).append((i, q))
+    for entries in groups.values():  # one article: title, source, tags and label once, then its quotes
+        first = entries[0][1]
+        meta = [first.title, first.source]
+        if first.tags:
+            meta.append("tags: " + ", ".join(first.tags))
+        lines += [" · ".join(meta), f"({label})"]
+        for i, q in entries:
+            lines.append(f"  {i}. {q.excerpt()} ({q.match or f'relevance {q.score:.2f}'})")
+            if q.claim_note and not lead:
+                lines.append(f"     Note: {q.claim_note}")
         lines.append("")
     if s.check_in and not lead:
         lines += [s.check_in, ""]

@@ -7,6 +7,7 @@ message, 10 embeds. Long text is cut at a word boundary with an ellipsis.
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import discord
@@ -29,7 +30,11 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBEDS_TOTAL_MAX = 6000
 EMBEDS_MAX = 10
-QUOTE_MAX = 1300  # a passage fills the model's 256-token window; longer text (rare) is cut
+# An answer fits about one phone screen before "More passages": excerpts are trimmed (whole
+# sentences around the answering ones) until the message is at most PHONE_CHARS characters.
+PHONE_CHARS = 1200
+EXCERPT_MAX = 480  # search.WINDOW_CHARS: the excerpt window is never longer
+EXCERPT_MIN = 120
 
 COLOUR_QUOTE = discord.Colour(0x5B7DB1)
 COLOUR_SAFETY = discord.Colour(0x6AA37A)
@@ -52,21 +57,63 @@ def _is_link(url: str | None) -> bool:
     return bool(url) and url.startswith(("https://", "http://")) and len(url) <= 2000 and " " not in url
 
 
-def quote_embed(number: int, q: Quote, *, note: bool = True) -> discord.Embed:
+def _escape(text: str) -> str:
+    """Passage text shown as text: Discord's Markdown characters escaped (the marks are added after)."""
+    return discord.utils.escape_markdown(text, as_needed=False)
+
+
+def quote_text(q: Quote, limit: int = EXCERPT_MAX) -> str:
+    """A quote as members read it: its best excerpt, the answering sentences in bold, "…" where cut."""
+    return q.excerpt(("**", "**"), "…", limit=limit, escape=_escape)
+
+
+def article_embed(entries: Sequence[tuple[int, Quote]], *, note: bool = True, limit: int = EXCERPT_MAX) -> discord.Embed:
+    """One article's quotes, numbered as in the answer: its title, link, tags and label once."""
+    first = entries[0][1]
+    numbers = ", ".join(str(n) for n, _ in entries)
+    if len(entries) == 1:
+        body = quote_text(first, limit)
+    else:
+        body = "\n\n".join(f"`{n}` {quote_text(q, limit)}" for n, q in entries)
     embed = discord.Embed(
-        title=cut(f"{number}. {q.title}", TITLE_MAX),
-        url=q.url if _is_link(q.url) else None,
-        description=">>> " + cut(q.text, QUOTE_MAX),
+        title=cut(f"{numbers}. {first.title}", TITLE_MAX),
+        url=first.url if _is_link(first.url) else None,
+        description=">>> " + cut(body, DESCRIPTION_MAX - 4),
         colour=COLOUR_QUOTE,
     )
-    if q.tags:
-        embed.add_field(name="Tags", value=cut(", ".join(q.tags), FIELD_VALUE_MAX), inline=True)
-    embed.add_field(name="Relevance", value=f"{q.score:.2f}", inline=True)
-    if q.claim_note and note:
-        embed.add_field(name="Note", value=cut(q.claim_note, FIELD_VALUE_MAX), inline=False)
-    source = q.site or q.article
+    if len(entries) == 1:
+        relevance = first.match or f"{first.score:.2f}"
+    else:
+        relevance = ", ".join(f"{n}: {q.match or f'{q.score:.2f}'}" for n, q in entries)
+    embed.add_field(name="Relevance", value=cut(relevance, FIELD_VALUE_MAX), inline=True)
+    if first.tags:
+        embed.add_field(name="Tags", value=cut(", ".join(first.tags), FIELD_VALUE_MAX), inline=True)
+    claim = next((q.claim_note for _, q in entries if q.claim_note), None)
+    if claim and note:
+        embed.add_field(name="Note", value=cut(claim, FIELD_VALUE_MAX), inline=False)
+    source = first.site or first.article
     embed.set_footer(text=cut(f"{source} · {messages().unreviewed_label}", FOOTER_MAX))
     return embed
+
+
+def by_article(quotes: Sequence[Quote], first_number: int = 1) -> list[list[tuple[int, Quote]]]:
+    """Quotes numbered in rank order, grouped by article in the order each article first appears."""
+    groups: dict[str, list[tuple[int, Quote]]] = {}
+    for i, q in enumerate(quotes):
+        groups.setdefault(q.article, []).append((first_number + i, q))
+    return list(groups.values())
+
+
+_MARKS = re.compile(r"\*\*|`|^>>> |\\(?=[^\w\s])", re.M)
+
+
+def visible_chars(embeds: Sequence[discord.Embed], content: str | None = None) -> int:
+    """Characters a member reads in a message: its text without the Markdown marks."""
+    parts = [content or ""]
+    for e in embeds:
+        parts += [e.title or "", e.description or "", (e.footer.text if e.footer else None) or ""]
+        parts += [f"{f.name}{f.value}" for f in e.fields]
+    return sum(len(_MARKS.sub("", p)) for p in parts)
 
 
 def safety_embed(info: SafetyInfo, *, answered: bool, lead: Sequence[str] = ()) -> discord.Embed:
@@ -96,17 +143,26 @@ def _fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
 
 
 def answer_embeds(quotes: Sequence[Quote], info: SafetyInfo, *, first_number: int = 1,
-                  lead: Sequence[str] = ()) -> list[discord.Embed]:
-    """The quotes, each with attribution, then the safety and consent note; or the no-answer message.
+                  lead: Sequence[str] = (), budget: int = PHONE_CHARS, content: str | None = None,
+                  ) -> list[discord.Embed]:
+    """The quotes, one embed per article, then the safety and consent note; or the no-answer message.
 
     ``lead``: notes that go before the quotes (after a disclosure: support, then the counter-note).
+    The excerpts are trimmed until the message (with ``content``) is at most ``budget``
+    characters, about one phone screen, or each is down to EXCERPT_MIN.
     """
     head = [discord.Embed(description=cut("\n\n".join(lead), DESCRIPTION_MAX), colour=COLOUR_SAFETY)] if lead else []
     if not quotes:
         none = discord.Embed(description=NO_ANSWER.replace("the tags list", "`/tags`"), colour=COLOUR_NONE)
         return _fit([*head, none, safety_embed(info, answered=False, lead=lead)])
-    embeds = [quote_embed(first_number + i, q, note=not lead) for i, q in enumerate(quotes[: EMBEDS_MAX - 1 - len(head)])]
-    return _fit([*head, *embeds, safety_embed(info, answered=True, lead=lead)])
+    groups = by_article(quotes, first_number)[: EMBEDS_MAX - 1 - len(head)]
+    safety = safety_embed(info, answered=True, lead=lead)
+    limit = EXCERPT_MAX
+    while True:
+        embeds = [*head, *(article_embed(g, note=not lead, limit=limit) for g in groups), safety]
+        if visible_chars(embeds, content) <= budget or limit <= EXCERPT_MIN:
+            return _fit(embeds)
+        limit = max(EXCERPT_MIN, limit - 20)
 
 
 def question_header(question: str) -> str:
@@ -165,7 +221,8 @@ def outcome_parts(outcome: Outcome) -> tuple[str | None, list[discord.Embed]]:
     """(content, embeds) for an outcome: the answer's embeds, or the safety or plain message."""
     if outcome.kind is Kind.ANSWERED and outcome.answer is not None:
         answer = outcome.answer
-        return question_header(answer.question), answer_embeds(answer.quotes, answer.safety, lead=answer.lead_notes)
+        header = question_header(answer.question)
+        return header, answer_embeds(answer.quotes, answer.safety, lead=answer.lead_notes, content=header)
     if outcome.answer is not None:  # a card, the message for a minor, or too long to search
         return safety_message(outcome.answer.safety), []
     return cut(outcome.message or "", CONTENT_MAX), []

@@ -164,22 +164,34 @@ def format_tally(title: str, kinds: dict[str, Tally], *, misses: bool = False) -
     return "\n".join(lines)
 
 
+def _weights(spec: str | None) -> list[tuple[float, float] | None]:
+    """'0.5/0.2,0.7/0.1' -> [(0.5, 0.2), (0.7, 0.1)]; None -> [None] (the bot's own)."""
+    if not spec:
+        return [None]
+    return [tuple(float(x) for x in part.split("/")) for part in spec.split(",")]  # type: ignore[misc]
+
+
 def main(args) -> int:
     from ..app import make_library
     from ..__main__ import _settings
+    from ..core.search import sentence_weight
 
     settings = _settings(args)
     embedder = make_library(settings).embedder
+    threshold = settings.relevance_threshold if args.threshold is None else args.threshold
     reports = []
     for name in args.set.split(","):
         questions, articles = load_questions(name.strip())
         index = build_library_index(articles, Path(args.work), embedder)
-        outcomes = ask_all(index, embedder, questions, min_score=settings.relevance_threshold,
-                           alpha=settings.fusion_alpha, top_k=settings.top_k)
-        kinds = tally(outcomes)
-        title = (f"{name}: {len(questions)} questions, {index.size} passages, {index.sentences.size} sentence units, "
-                 f"threshold {settings.relevance_threshold}, {embedder.name}")
-        reports.append((title, kinds))
+        for pair in _weights(args.weights):
+            weight = None if pair is None else (lambda t, p=pair: sentence_weight(t, *p))
+            outcomes = ask_all(index, embedder, questions, min_score=threshold, alpha=settings.fusion_alpha,
+                               top_k=settings.top_k, weight=weight)
+            kinds = tally(outcomes)
+            title = (f"{name}: {len(questions)} questions, {index.size} passages, {index.sentences.size} sentence "
+                     f"units, threshold {threshold}, {embedder.name}"
+                     + ("" if pair is None else f", sentence weight short {pair[0]} / long {pair[1]}"))
+            reports.append((title, kinds))
     if args.json:
         print(json.dumps([{"set": t, "kinds": {k: v.row() for k, v in kinds.items()}} for t, kinds in reports]))
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from bot.discordbot.feedback import AnswerCache
 from helpers.discord_harness import ALICE, APP_ID, BOB, BOT_USER, CHANNEL_ID, GUILD_ID
@@ -37,7 +38,7 @@ async def test_more_passages_and_feedback_buttons(start_bot):
 
     page = await env.fake.response_to(await env.fake.click(more, message, user=BOB))
     assert page.body["type"] == 4 and page.body["data"]["flags"] == 64  # only the clicker sees it
-    assert page.body["data"]["embeds"][0]["title"].startswith("4. ")
+    assert re.match(r"4(, \d+)*\. ", page.body["data"]["embeds"][0]["title"])
 
     up = next(i for i in ids if i.endswith(":up"))
     thanks = await env.fake.response_to(await env.fake.click(up, message))
