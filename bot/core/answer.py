@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .safety import SafetyInfo, messages
 from .search import Hit
 from .text import sentence_spans
+
+_spans = lru_cache(maxsize=512)(sentence_spans)  # an answer is trimmed a few times to fit a screen
 
 NO_ANSWER = ("Nothing in the library matches this closely enough to quote, so I won't guess. "
              "Try other words, or browse the topics with the tags list.")
@@ -63,7 +66,7 @@ class Quote:
         """A span of at most ``limit`` characters inside (lo, hi): the answering sentences (or the
         first of them, or its first ``limit`` characters cut at a word), widened by whole sentences,
         the next one first, then the one before, in turn."""
-        units = [(s, e) for s, e in sentence_spans(self.text) if s >= lo and e <= hi] or [(lo, hi)]
+        units = [(s, e) for s, e in _spans(self.text) if s >= lo and e <= hi] or [(lo, hi)]
         marked = [(s, e) for s, e in self.highlights if s >= lo and e <= hi]
         core = (marked[0][0], marked[-1][1]) if marked else units[0]
         if core[1] - core[0] > limit and marked:

@@ -162,7 +162,7 @@ def answer_embeds(quotes: Sequence[Quote], info: SafetyInfo, *, first_number: in
         embeds = [*head, *(article_embed(g, note=not lead, limit=limit) for g in groups), safety]
         if visible_chars(embeds, content) <= budget or limit <= EXCERPT_MIN:
             return _fit(embeds)
-        limit = max(EXCERPT_MIN, limit - 20)
+        limit = max(EXCERPT_MIN, limit * 4 // 5)
 
 
 def question_header(question: str) -> str:
