@@ -63,7 +63,7 @@ def test_each_encoder_gets_its_calibrated_threshold_unless_one_is_set():
     from bot.core.search import DEFAULT_MIN_SCORES
     from bot.settings import Settings
 
-    assert Settings.from_env({}, dotenv=False).relevance_threshold == DEFAULT_MIN_SCORES["torch"] == 0.35
-    assert Settings.from_env({"BOT_ENCODER": "onnx-int8"}, dotenv=False).relevance_threshold == 0.41
+    assert Settings.from_env({}, dotenv=False).relevance_threshold == DEFAULT_MIN_SCORES["torch"] == 0.39
+    assert Settings.from_env({"BOT_ENCODER": "onnx-int8"}, dotenv=False).relevance_threshold == 0.43
     assert Settings.from_env({"BOT_ENCODER": "onnx-int8", "BOT_MIN_SCORE": "0.3"},
                              dotenv=False).relevance_threshold == 0.3
