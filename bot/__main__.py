@@ -11,7 +11,6 @@ import json
 import logging
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -26,15 +25,8 @@ SAMPLE_QUESTION = "in what ways does intimacy aid growth?"
 def _settings(args: argparse.Namespace):
     from .settings import Settings
 
-    settings = Settings.from_env()
-    changes = {}
-    if getattr(args, "corpus", None):
-        changes["corpus_dir"] = Path(args.corpus)
-    if getattr(args, "index", None):
-        changes["index_dir"] = Path(args.index)
-    if getattr(args, "model", None):
-        changes["model"] = args.model
-    return replace(settings, **changes) if changes else settings
+    return Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
+                                          model=getattr(args, "model", None))
 
 
 def _say(line: str) -> None:

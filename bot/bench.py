@@ -356,10 +356,11 @@ def _million(base: np.ndarray, queries: np.ndarray, n: int, seed: int = 11) -> d
 
 
 def run(args: argparse.Namespace) -> dict:
-    from .__main__ import _settings
+    from .settings import Settings
     from .core.embedder import load_embedder
 
-    settings = _settings(args)
+    settings = Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
+                                              model=getattr(args, "model", None))
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s.replace("k", "000").replace("M", "000000")) for s in args.sizes.split(",") if s.strip()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -141,6 +141,18 @@ class Settings:
     def message_content(self) -> bool:
         """The privileged Message Content intent: only the opt-in answer channels and forums need it."""
         return bool(self.answer_channels or self.forum_channels)
+
+    def with_paths(self, *, corpus: str | Path | None = None, index: str | Path | None = None,
+                   model: str | None = None) -> Settings:
+        """These settings with the command line's --corpus, --index and --model where given."""
+        changes: dict = {}
+        if corpus:
+            changes["corpus_dir"] = Path(corpus)
+        if index:
+            changes["index_dir"] = Path(index)
+        if model:
+            changes["model"] = model
+        return replace(self, **changes) if changes else self
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> "Settings":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.library import Library
-from helpers.library import DATA, ROOT, SEED_ARTICLE, FakeEmbedder, make_test_library, write_article  # noqa: F401
+from helpers.library import ROOT, SEED_ARTICLE, FakeEmbedder, make_test_library, write_article
 
 pytest_plugins = ["helpers.discord_env"]  # the Discord fixture (start_bot)
 

@@ -18,7 +18,7 @@ QUESTIONS = st.lists(st.one_of(st.text(max_size=80), SPECIAL), max_size=12).map(
 def shared_library(tmp_path_factory):
     import shutil
 
-    from conftest import SEED_ARTICLE, FakeEmbedder, make_test_library, write_article
+    from helpers.library import SEED_ARTICLE, FakeEmbedder, make_test_library, write_article
 
     tmp = tmp_path_factory.mktemp("bad")
     corpus = tmp / "corpus"

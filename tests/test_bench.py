@@ -9,7 +9,7 @@ from bot.bench import QUESTIONS, generate_corpus
 from bot.core.corpus import scan_corpus
 from bot.core.chunker import chunk_articles
 
-from conftest import FakeEmbedder, ROOT
+from helpers.library import FakeEmbedder, ROOT
 
 
 def test_generated_corpus_has_about_the_requested_passages_all_unique(tmp_path):

@@ -3,7 +3,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from bot.core.chunker import chunk_article, chunk_articles, split_spans
 from bot.core.corpus import Article
 
-from conftest import FakeEmbedder
+from helpers.library import FakeEmbedder
 
 COUNT = FakeEmbedder().count_tokens
 

@@ -12,7 +12,7 @@ import bot.app
 from bot.__main__ import main
 from bot.settings import Settings, SettingsError
 
-from conftest import ROOT
+from helpers.library import ROOT
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from bot.core.corpus import IMPORTED_DIR, import_article, load_article, scan_corpus
 from bot.core.errors import ArticleError, CorpusError
 
-from conftest import SEED_ARTICLE, write_article
+from helpers.library import SEED_ARTICLE, write_article
 
 CHROME_TXT = """Logo
 

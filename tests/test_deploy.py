@@ -15,7 +15,7 @@ import sys
 import pytest
 from dotenv import dotenv_values
 
-from conftest import ROOT
+from helpers.library import ROOT
 
 UNIT = ROOT / "deploy" / "intimacy-bot.service"
 PREFIX = "/opt/intimacy-bot"

@@ -16,7 +16,7 @@ from bot.core.pipeline import Question
 from bot.discordbot.limits import CooldownLimiter
 from bot.settings import Settings
 
-from conftest import make_test_library
+from helpers.library import make_test_library
 
 
 def test_missing_token_is_one_clear_line_and_a_config_exit(capsys):

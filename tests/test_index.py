@@ -9,7 +9,7 @@ from bot.core.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
 from bot.core.indexer import refresh_index
 from bot.core.store import IndexStore
 
-from conftest import FakeEmbedder, write_article
+from helpers.library import FakeEmbedder, write_article
 
 
 def test_build_and_load_round_trip(corpus_dir, tmp_path, fake_embedder):
@@ -199,7 +199,7 @@ def test_skipped_files_are_reported(corpus_dir, tmp_path, fake_embedder):
 
 
 def test_the_next_start_cleans_up_what_a_killed_build_left(corpus_dir, tmp_path, fake_embedder):
-    from conftest import make_test_library
+    from helpers.library import make_test_library
 
     lib = make_test_library(corpus_dir, tmp_path / "index", fake_embedder)
     lib.load()

@@ -10,7 +10,7 @@ import pytest
 import bot
 from bot.installcheck import imported_modules
 
-from conftest import ROOT
+from helpers.library import ROOT
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 

@@ -8,7 +8,7 @@ import yaml
 
 from bot.core.library import Library
 
-from conftest import DATA, ROOT
+from helpers.library import DATA, ROOT
 
 pytestmark = pytest.mark.model
 

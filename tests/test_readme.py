@@ -11,7 +11,7 @@ import pytest
 from bot.__main__ import build_parser
 from bot.core.pipeline import Question
 
-from conftest import ROOT
+from helpers.library import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -83,7 +83,7 @@ def _shape(value):
 
 
 def test_the_json_example_has_the_shape_of_real_output(corpus_dir, tmp_path, fake_embedder):
-    from conftest import make_test_library
+    from helpers.library import make_test_library
 
     block = re.search(r"```json\n(.*?)```", README, re.S)
     assert block, "the README has no JSON example"

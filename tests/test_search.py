@@ -11,7 +11,7 @@ from bot.core.pipeline import Kind
 from bot.core.library import TagNotFound
 from bot.core.search import rank
 
-from conftest import make_test_library, write_article
+from helpers.library import make_test_library, write_article
 
 
 def test_answer_quotes_relevant_passages_with_attribution(library):

@@ -8,7 +8,7 @@ from bot.core.search import (STRONG_MARGIN, WINDOW_CHARS, describe_relevance, se
 from bot.core.sentences import SentenceIndex, sentence_units
 from bot.core.text import sentence_spans
 
-from conftest import make_test_library, write_article
+from helpers.library import make_test_library, write_article
 
 LONG = ("Consent is an ongoing conversation between partners. "
         "Each person can pause or stop at any moment without giving a reason. "

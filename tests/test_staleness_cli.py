@@ -8,7 +8,7 @@ import pytest
 import bot.app
 from bot.__main__ import main
 
-from conftest import ROOT
+from helpers.library import ROOT
 
 
 @pytest.fixture

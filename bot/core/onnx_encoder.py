@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .embedder import resolve_model
+from .models import resolve_model
 from .errors import ModelError
 
 MODEL_FILE = "model_qint8.onnx"

@@ -103,10 +103,11 @@ def main(args) -> int:
     import yaml
 
     from ..app import make_library
-    from ..__main__ import _settings
+    from ..settings import Settings
     from .retrieval import build_index, load_beir
 
-    settings = _settings(args)
+    settings = Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
+                                              model=getattr(args, "model", None))
     library = make_library(settings)
     embedder = library.embedder
     samples: list[Sample] = []

@@ -173,10 +173,11 @@ def _weights(spec: str | None) -> list[tuple[float, float] | None]:
 
 def main(args) -> int:
     from ..app import make_library
-    from ..__main__ import _settings
+    from ..settings import Settings
     from ..core.search import sentence_weight
 
-    settings = _settings(args)
+    settings = Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
+                                              model=getattr(args, "model", None))
     embedder = make_library(settings).embedder
     threshold = settings.relevance_threshold if args.threshold is None else args.threshold
     reports = []

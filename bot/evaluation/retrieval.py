@@ -226,9 +226,10 @@ def parse_configs(text: str) -> list[Config]:
 
 def main(args) -> int:
     from ..app import make_library
-    from ..__main__ import _settings
+    from ..settings import Settings
 
-    settings = _settings(args)
+    settings = Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
+                                              model=getattr(args, "model", None))
     library = make_library(settings)
     embedder = library.embedder
     ds = load_beir(args.dataset, min_grade=args.min_grade, query_field=args.query_field)
