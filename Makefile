@@ -12,7 +12,7 @@ QUESTION ?= in what ways does intimacy aid growth?
 
 SPEC := tests/spec/node_modules/.package-lock.json
 
-.PHONY: install demo test index clean spec
+.PHONY: install demo test index clean spec format
 
 # Each step says what it does and pip shows its own progress: a first install takes minutes.
 # The CPU index is tried without retries: where it is unreachable, pip falls back to the
@@ -52,7 +52,15 @@ spec:
 	else echo "node not found: the Discord API spec check will be skipped"; fi
 
 test: install spec
+	@echo "==> Lint and format (ruff; 'make format' fixes the format)"
+	$(PY) -m ruff check bot tests
+	$(PY) -m ruff format --check bot tests
+	@echo "==> Tests"
 	$(PY) -m pytest -q
+
+format: install
+	$(PY) -m ruff format bot tests
+	$(PY) -m ruff check --fix bot tests
 
 clean:
 	rm -rf $(VENV) index/gen-* index/.tmp-* index/CURRENT index/.lock tests/spec/node_modules

@@ -25,8 +25,9 @@ SAMPLE_QUESTION = "in what ways does intimacy aid growth?"
 def _settings(args: argparse.Namespace):
     from .settings import Settings
 
-    return Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
-                                          model=getattr(args, "model", None))
+    return Settings.from_env().with_paths(
+        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
+    )
 
 
 def _say(line: str) -> None:
@@ -129,17 +130,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
     status = 0
     settings = _settings(args)
     for text in questions:
-        outcome = library.ask(Question(text, locale=args.locale or settings.locale, tag=args.tag,
-                                       age_restricted=args.age_restricted, k=args.k))
+        outcome = library.ask(
+            Question(
+                text, locale=args.locale or settings.locale, tag=args.tag, age_restricted=args.age_restricted, k=args.k
+            )
+        )
         if outcome.kind is Kind.OTHER_LANGUAGE:
-            print(json.dumps({"question": outcome.question, "outcome": outcome.kind.value, "message": outcome.message},
-                             ensure_ascii=False) if args.json else f"Q: {outcome.question}\n\n{outcome.message}\n")
+            print(
+                json.dumps(
+                    {"question": outcome.question, "outcome": outcome.kind.value, "message": outcome.message},
+                    ensure_ascii=False,
+                )
+                if args.json
+                else f"Q: {outcome.question}\n\n{outcome.message}\n"
+            )
             continue
         if outcome.answer is None:  # an unknown tag, an empty question: a message, not an answer
             status = EXIT_ERROR
             if args.json:
-                print(json.dumps({"question": outcome.question, "outcome": outcome.kind.value,
-                                  "error": outcome.message}, ensure_ascii=False))
+                print(
+                    json.dumps(
+                        {"question": outcome.question, "outcome": outcome.kind.value, "error": outcome.message},
+                        ensure_ascii=False,
+                    )
+                )
             else:
                 print(f"error: {outcome.message}", file=sys.stderr)
             continue
@@ -171,8 +185,16 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     manifest = {"path": str(path), **manifest}
     stale = _library(args).staleness()  # the corpus's files against what the build read; no model
     if stale is not None:
-        manifest["freshness"] = ({"stale": stale.stale, "added": list(stale.added), "changed": list(stale.changed),
-                                  "removed": list(stale.removed)} if args.json else stale.summary())
+        manifest["freshness"] = (
+            {
+                "stale": stale.stale,
+                "added": list(stale.added),
+                "changed": list(stale.changed),
+                "removed": list(stale.removed),
+            }
+            if args.json
+            else stale.summary()
+        )
     if args.json:
         print(json.dumps(manifest, ensure_ascii=False))
     else:
@@ -203,9 +225,24 @@ def cmd_tag(args: argparse.Namespace) -> int:
     _load(library, args, check_model=False)
     display, articles = library.articles_with_tag(args.name)
     if args.json:
-        print(json.dumps({"tag": display, "articles": [
-            {"title": a.title, "article": a.path, "site": a.site, "url": a.url,
-             "opening": library.opening_passage(a)} for a in articles]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "tag": display,
+                    "articles": [
+                        {
+                            "title": a.title,
+                            "article": a.path,
+                            "site": a.site,
+                            "url": a.url,
+                            "opening": library.opening_passage(a),
+                        }
+                        for a in articles
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
         return 0
     print(f"Articles tagged '{display}':\n")
     for a in articles:
@@ -221,12 +258,21 @@ def cmd_corpus_import(args: argparse.Namespace) -> int:
     from .core.corpus import import_article
 
     settings = _settings(args)
-    done = import_article(Path(args.file), settings.corpus_dir, site=args.site, url=args.url, tags=args.tag,
-                          age_restricted=args.age_restricted, force=args.force)
+    done = import_article(
+        Path(args.file),
+        settings.corpus_dir,
+        site=args.site,
+        url=args.url,
+        tags=args.tag,
+        age_restricted=args.age_restricted,
+        force=args.force,
+    )
     print(f"{'Replaced' if done.replaced else 'Wrote'} {done.article}.")
     if done.original is not None:
-        print(f"Moved the saved page to {done.original}: the build skips that hidden folder, so only the "
-              "Markdown is indexed. Delete it when you no longer need it.")
+        print(
+            f"Moved the saved page to {done.original}: the build skips that hidden folder, so only the "
+            "Markdown is indexed. Delete it when you no longer need it."
+        )
     print("Check the article's front matter and text, then run: python -m bot index build")
     return 0
 
@@ -239,9 +285,16 @@ def cmd_eval_safety(args: argparse.Namespace) -> int:
     sets = [s.strip() for s in args.set.split(",") if s.strip()]
     reddit = None if args.no_reddit else Path(args.reddit) if args.reddit else (REDDIT if REDDIT.exists() else None)
     encoder = library.embedder
-    return run(library.policy.detector, lambda texts: encoder.encode(list(texts)), sets,
-               cases=[Path(c) for c in args.cases], reddit=reddit, reddit_limit=args.reddit_users,
-               verbose=args.show, as_json=args.json)
+    return run(
+        library.policy.detector,
+        lambda texts: encoder.encode(list(texts)),
+        sets,
+        cases=[Path(c) for c in args.cases],
+        reddit=reddit,
+        reddit_limit=args.reddit_users,
+        verbose=args.show,
+        as_json=args.json,
+    )
 
 
 def _eval_configs(text: str):
@@ -296,12 +349,18 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", metavar="DIR", help="article folder (default: $BOT_CORPUS_DIR or corpus/)")
     common.add_argument("--index", metavar="DIR", help="index folder (default: $BOT_INDEX_DIR or index/)")
-    common.add_argument("--model", metavar="NAME", help="sentence-transformers model name or folder "
-                                                        "(default: $BOT_MODEL or the bundled all-MiniLM-L6-v2)")
+    common.add_argument(
+        "--model",
+        metavar="NAME",
+        help="sentence-transformers model name or folder (default: $BOT_MODEL or the bundled all-MiniLM-L6-v2)",
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="log progress details")
 
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0],
-                                     epilog="Exit status: 0 done, 1 error, 2 usage error, 78 configuration error.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=__doc__.splitlines()[0],
+        epilog="Exit status: 0 done, 1 error, 2 usage error, 78 configuration error.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -347,7 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     e = esub.add_parser("safety", parents=[common], help="crisis detection: recall per category, false cards, time")
     e.add_argument("--set", default="train,dev,blind", help="comma-separated: train, dev, blind (default: %(default)s)")
     e.add_argument("--cases", action="append", default=[], metavar="FILE", help="more labelled messages (JSON lines)")
-    e.add_argument("--reddit", metavar="DIR", help="reddit_cssrs folder (default: ../shared/data/reddit_cssrs if present)")
+    e.add_argument(
+        "--reddit", metavar="DIR", help="reddit_cssrs folder (default: ../shared/data/reddit_cssrs if present)"
+    )
     e.add_argument("--no-reddit", action="store_true", help="skip the real posts (they take a few minutes)")
     e.add_argument("--reddit-users", type=int, help="only the first N users of reddit_cssrs")
     e.add_argument("-V", "--show", action="store_true", help="list every miss and false alarm")
@@ -356,10 +417,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = esub.add_parser("retrieval", parents=[common], help="Recall@k, MRR@10, nDCG@10 on a BEIR-layout dataset")
     e.add_argument("--dataset", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels.tsv")
-    e.add_argument("--config", default="dense,bm25,rrf,hybrid", type=_eval_configs,
-                   help="comma-separated: dense, bm25, rrf, wrrf:WEIGHT, hybrid (the bot's ranking), hybrid:ALPHA, "
-                        "hybrid:ALPHA:BM25_DEPTH (default: %(default)s)")
-    e.add_argument("--split", help="query splits to report, ';' between reports, ',' joins splits (e.g. 'train,val;test')")
+    e.add_argument(
+        "--config",
+        default="dense,bm25,rrf,hybrid",
+        type=_eval_configs,
+        help="comma-separated: dense, bm25, rrf, wrrf:WEIGHT, hybrid (the bot's ranking), hybrid:ALPHA, "
+        "hybrid:ALPHA:BM25_DEPTH (default: %(default)s)",
+    )
+    e.add_argument(
+        "--split", help="query splits to report, ';' between reports, ',' joins splits (e.g. 'train,val;test')"
+    )
     e.add_argument("--min-grade", type=int, default=1, help="qrels score counted as relevant (MedQuAD: 3)")
     e.add_argument("--query-field", default="text", help="the queries.jsonl field to ask (default: text)")
     e.add_argument("--limit", type=int, help="only the first N queries")
@@ -369,27 +436,49 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_retrieval)
 
-    e = esub.add_parser("answerability", parents=[common], help="calibrate the relevance threshold: quote or stay silent")
+    e = esub.add_parser(
+        "answerability", parents=[common], help="calibrate the relevance threshold: quote or stay silent"
+    )
     e.add_argument("--dataset", required=True, metavar="DIR", help="questions that the library answers (BEIR layout)")
     e.add_argument("--split", help="its query splits to use (e.g. train,val)")
-    e.add_argument("--unanswerable", required=True, metavar="DIR", help="another dataset whose questions it cannot answer")
-    e.add_argument("--seed-questions", default="tests/data/seed_questions.yaml",
-                   help="answerable and off-topic questions about corpus/ (default: %(default)s)")
-    e.add_argument("--questions", default="dev", help="members' question sets to add (evaluation.questions; "
-                                                       "'' for none; never blind) (default: %(default)s)")
-    e.add_argument("--min-precision", type=float, default=0.95, help="answering precision to keep (default: %(default)s)")
+    e.add_argument(
+        "--unanswerable", required=True, metavar="DIR", help="another dataset whose questions it cannot answer"
+    )
+    e.add_argument(
+        "--seed-questions",
+        default="tests/data/seed_questions.yaml",
+        help="answerable and off-topic questions about corpus/ (default: %(default)s)",
+    )
+    e.add_argument(
+        "--questions",
+        default="dev",
+        help="members' question sets to add (evaluation.questions; '' for none; never blind) (default: %(default)s)",
+    )
+    e.add_argument(
+        "--min-precision", type=float, default=0.95, help="answering precision to keep (default: %(default)s)"
+    )
     e.add_argument("--work", default="index/eval", help="where dataset indexes are cached (default: %(default)s)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_answerability)
 
-    e = esub.add_parser("questions", parents=[common],
-                        help="members' questions: answering sentence in the top quotes, silence when nothing answers")
-    e.add_argument("--set", default="seed,dev", help="comma-separated: seed, dev, blind (report only), or a folder "
-                                                     "with questions.yaml and articles/ (default: %(default)s)")
+    e = esub.add_parser(
+        "questions",
+        parents=[common],
+        help="members' questions: answering sentence in the top quotes, silence when nothing answers",
+    )
+    e.add_argument(
+        "--set",
+        default="seed,dev",
+        help="comma-separated: seed, dev, blind (report only), or a folder "
+        "with questions.yaml and articles/ (default: %(default)s)",
+    )
     e.add_argument("--work", default="index/eval", help="where indexes and cached vectors go (default: %(default)s)")
     e.add_argument("--threshold", type=float, help="relevance threshold (default: the encoder's calibrated one)")
-    e.add_argument("--weights", metavar="SHORT/LONG,...", help="sentence weights to try side by side (tuning: "
-                                                                "never on blind) (default: the bot's)")
+    e.add_argument(
+        "--weights",
+        metavar="SHORT/LONG,...",
+        help="sentence weights to try side by side (tuning: never on blind) (default: the bot's)",
+    )
     e.add_argument("-V", "--show", action="store_true", help="list every miss and every unanswerable question quoted")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_questions)
@@ -412,8 +501,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.started = started
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     from .settings import EXIT_CONFIG, SettingsError
 
     try:

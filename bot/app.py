@@ -25,12 +25,21 @@ def make_library(settings: Settings, embedder=None, *, on_model_load: Callable[[
 
     ``on_model_load`` is called just before the model loads (the CLI says so: it takes seconds).
     """
+
     def load():
         if on_model_load is not None:
             on_model_load()
         return load_embedder(settings.model, encoder=settings.encoder, cache_dir=settings.model_cache_dir)
 
-    return Library(settings.corpus_dir, settings.index_dir, embedder if embedder is not None else load,
-                   make_policy(settings), min_score=settings.relevance_threshold, top_k=settings.top_k,
-                   fusion_alpha=settings.fusion_alpha, index_type=settings.index_type,
-                   model_cache=settings.model_cache_dir, languages=settings.languages)
+    return Library(
+        settings.corpus_dir,
+        settings.index_dir,
+        embedder if embedder is not None else load,
+        make_policy(settings),
+        min_score=settings.relevance_threshold,
+        top_k=settings.top_k,
+        fusion_alpha=settings.fusion_alpha,
+        index_type=settings.index_type,
+        model_cache=settings.model_cache_dir,
+        languages=settings.languages,
+    )

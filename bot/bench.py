@@ -62,10 +62,38 @@ QUESTIONS = [
     "what is a good recipe for lentil soup?",
 ]
 
-TAGS = ["healing", "trauma", "intimacy", "consent", "growth", "relationships", "communication", "trust",
-        "boundaries", "self-esteem", "research", "empathy", "resilience", "touch", "safety", "recovery",
-        "connection", "stress", "partners", "support", "anxiety", "body image", "meaning", "loss",
-        "mindfulness", "therapy", "attachment", "vulnerability", "self-care", "hope"]
+TAGS = [
+    "healing",
+    "trauma",
+    "intimacy",
+    "consent",
+    "growth",
+    "relationships",
+    "communication",
+    "trust",
+    "boundaries",
+    "self-esteem",
+    "research",
+    "empathy",
+    "resilience",
+    "touch",
+    "safety",
+    "recovery",
+    "connection",
+    "stress",
+    "partners",
+    "support",
+    "anxiety",
+    "body image",
+    "meaning",
+    "loss",
+    "mindfulness",
+    "therapy",
+    "attachment",
+    "vulnerability",
+    "self-care",
+    "hope",
+]
 
 _SENTENCE = re.compile(r"[^.!?\n]{20,}[.!?]")
 _WORD = re.compile(r"[A-Za-z][a-z]{3,}")
@@ -128,7 +156,10 @@ def generate_corpus(folder: Path, passages: int, source: Path, *, seed: int = 7)
         restricted = "age_restricted: true\n" if a % 50 == 49 else ""
         (folder / f"a{a:07d}.md").write_text(
             f"---\ntitle: {title}\ntags: {json.dumps(tags)}\nsite: Generated\n{restricted}---\n\n"
-            + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+            + "\n\n".join(paragraphs)
+            + "\n",
+            encoding="utf-8",
+        )
     marker.write_text(json.dumps({**identity, "articles": articles}))
     return articles
 
@@ -142,11 +173,18 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _library(settings, stack: Stack, corpus: Path, index: Path):
-    from .app import make_library
     from dataclasses import replace
 
-    s = replace(settings, corpus_dir=corpus, index_dir=index, encoder=stack.encoder, index_type=stack.index_type,
-                model_cache=settings.model_cache_dir)
+    from .app import make_library
+
+    s = replace(
+        settings,
+        corpus_dir=corpus,
+        index_dir=index,
+        encoder=stack.encoder,
+        index_type=stack.index_type,
+        model_cache=settings.model_cache_dir,
+    )
     return make_library(s, stack.embedder)
 
 
@@ -163,30 +201,56 @@ def _transplant(source, target: Path, embedder, index_type: str) -> None:
         shutil.rmtree(target)
     vector_index = VectorIndex.build(source.vectors(), choose_index_type(index_type, source.size), embedder.dimension)
     units = source.sentences
-    sentences = SentenceIndex(VectorIndex.build(units.vectors.vectors(), choose_index_type(index_type, units.size),
-                                                embedder.dimension), units.first, units.spans, units.hashes)
+    sentences = SentenceIndex(
+        VectorIndex.build(units.vectors.vectors(), choose_index_type(index_type, units.size), embedder.dimension),
+        units.first,
+        units.spans,
+        units.hashes,
+    )
     manifest = {k: v for k, v in source.manifest.items() if k not in ("hnsw", "ef_search", "recall_at_10")}
-    manifest.update(model=embedder.name, dimension=embedder.dimension, transplanted=True, **vector_index.info,
-                    sentences={"units": units.size, **sentences.vectors.info})
+    manifest.update(
+        model=embedder.name,
+        dimension=embedder.dimension,
+        transplanted=True,
+        **vector_index.info,
+        sentences={"units": units.size, **sentences.vectors.info},
+    )
     texts = [p.embed_text for p in source.passages]
     with store.build_lock():
-        publish_generation(store, manifest, vector_index, list(source.passages),
-                           [h.decode() for h in source.embed_hashes.tolist()], list(source.articles.values()),
-                           LexicalIndex.build(texts), sentences)
+        publish_generation(
+            store,
+            manifest,
+            vector_index,
+            list(source.passages),
+            [h.decode() for h in source.embed_hashes.tolist()],
+            list(source.articles.values()),
+            LexicalIndex.build(texts),
+            sentences,
+        )
 
 
 def _touch_one_article(corpus: Path) -> tuple[Path, str]:
     path = sorted(corpus.glob("a*.md"))[len(list(corpus.glob("a*.md"))) // 2]
     original = path.read_text(encoding="utf-8")
-    path.write_text(original.rstrip("\n") + "\n\nA new closing paragraph was added to this article by the benchmark, "
-                    "so that one article changes and everything else stays as it was.\n", encoding="utf-8")
+    path.write_text(
+        original.rstrip("\n") + "\n\nA new closing paragraph was added to this article by the benchmark, "
+        "so that one article changes and everything else stays as it was.\n",
+        encoding="utf-8",
+    )
     return path, original
 
 
 def _probe(stack: Stack, corpus: Path, index: Path, cache: Path, *, model_only: bool) -> dict:
     """A fresh process: time to the first answer and resident memory (or just the model's)."""
-    env = dict(os.environ, BOT_ENCODER=stack.encoder, BOT_INDEX_TYPE=stack.index_type, BOT_MODEL_CACHE=str(cache),
-               BOT_CORPUS_DIR=str(corpus), BOT_INDEX_DIR=str(index), PYTHONWARNINGS="ignore")
+    env = dict(
+        os.environ,
+        BOT_ENCODER=stack.encoder,
+        BOT_INDEX_TYPE=stack.index_type,
+        BOT_MODEL_CACHE=str(cache),
+        BOT_CORPUS_DIR=str(corpus),
+        BOT_INDEX_DIR=str(index),
+        PYTHONWARNINGS="ignore",
+    )
     code = (
         "import time, sys, json\n"
         "t0 = time.time()\n"
@@ -231,8 +295,13 @@ def _probe_main(model_only: bool, t0: float) -> dict:
         for q in QUESTIONS:
             render_text(library.ask(q))
     rss, peak = _rss()
-    return {"first_answer_at": first, "in_process_s": first - t0, "rss_mib": rss, "peak_mib": peak,
-            "torch_loaded": "torch" in sys.modules}
+    return {
+        "first_answer_at": first,
+        "in_process_s": first - t0,
+        "rss_mib": rss,
+        "peak_mib": peak,
+        "torch_loaded": "torch" in sys.modules,
+    }
 
 
 def _latency(stacks: list[Stack], rounds: int) -> None:
@@ -245,7 +314,7 @@ def _latency(stacks: list[Stack], rounds: int) -> None:
     # Rounds alternate between the stacks (and which goes first), so a noisy moment slows both; within
     # a round one stack runs alone, so neither pays for the other's idle threads spinning down.
     for r in range(rounds):
-        for stack in (stacks if r % 2 == 0 else stacks[::-1]):
+        for stack in stacks if r % 2 == 0 else stacks[::-1]:
             for q in QUESTIONS:
                 t = time.perf_counter()
                 render_text(stack.library.ask(q))
@@ -285,8 +354,9 @@ def _recall(index, queries: np.ndarray, efs=(16, 32, 64, 96, 128), k: int = 10) 
             got = hnsw.search(q[None], k)[1][0]
             times.append((time.perf_counter() - t) * 1000)
             hits.append(len(set(got.tolist()) & set(want.tolist())) / k)
-        rows.append({"ef_search": ef, "recall_at_10": float(np.mean(hits)), "p50_ms": _pct(times, 50),
-                     "exact_ms": exact_ms})
+        rows.append(
+            {"ef_search": ef, "recall_at_10": float(np.mean(hits)), "p50_ms": _pct(times, 50), "exact_ms": exact_ms}
+        )
     hnsw.hnsw.efSearch = keep
     return rows
 
@@ -316,7 +386,7 @@ def _million(base: np.ndarray, queries: np.ndarray, n: int, seed: int = 11) -> d
         b = np.where(b >= 0, b, a)
         w = rng.uniform(0.0, 0.5, size=(m, 1)).astype(np.float32)
         v = (1 - w) * base[a] + w * base[b] + rng.normal(0, 0.1 / np.sqrt(d), size=(m, d)).astype(np.float32)
-        vectors[lo:lo + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
+        vectors[lo : lo + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
     t = time.perf_counter()
     hnsw = make_faiss_index("hnsw", d, vectors)
     build_s = time.perf_counter() - t
@@ -335,8 +405,9 @@ def _million(base: np.ndarray, queries: np.ndarray, n: int, seed: int = 11) -> d
         truth16.append(stored.search(q[None], 10)[1][0])
     del stored
     out["exact_p50_ms"] = _pct(exact_times, 50)
-    out["float16_recall_at_10"] = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(
-        (x.tolist() for x in truth16), (x.tolist() for x in truth))]))
+    out["float16_recall_at_10"] = float(
+        np.mean([len(set(a) & set(b)) / 10 for a, b in zip((x.tolist() for x in truth16), (x.tolist() for x in truth))])
+    )
     for ef in (64, HNSW_EF_SEARCH, 128, 256, 384, 512, 1024):
         hnsw.hnsw.efSearch = ef
         times, hits, hits32 = [], [], []
@@ -346,8 +417,14 @@ def _million(base: np.ndarray, queries: np.ndarray, n: int, seed: int = 11) -> d
             times.append((time.perf_counter() - t) * 1000)
             hits.append(len(got & set(want.tolist())) / 10)
             hits32.append(len(got & set(want32.tolist())) / 10)
-        out["rows"].append({"ef_search": ef, "recall_at_10": float(np.mean(hits)),
-                            "recall_at_10_vs_float32": float(np.mean(hits32)), "p50_ms": _pct(times, 50)})
+        out["rows"].append(
+            {
+                "ef_search": ef,
+                "recall_at_10": float(np.mean(hits)),
+                "recall_at_10_vs_float32": float(np.mean(hits32)),
+                "p50_ms": _pct(times, 50),
+            }
+        )
     return out
 
 
@@ -356,11 +433,12 @@ def _million(base: np.ndarray, queries: np.ndarray, n: int, seed: int = 11) -> d
 
 
 def run(args: argparse.Namespace) -> dict:
-    from .settings import Settings
     from .core.embedder import load_embedder
+    from .settings import Settings
 
-    settings = Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
-                                              model=getattr(args, "model", None))
+    settings = Settings.from_env().with_paths(
+        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
+    )
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s.replace("k", "000").replace("M", "000000")) for s in args.sizes.split(",") if s.strip()]
@@ -373,11 +451,15 @@ def run(args: argparse.Namespace) -> dict:
     import faiss
 
     faiss.omp_set_num_threads(1)  # serving: one query at a time per thread
-    report: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-                    "stacks": {s.name: {"encoder": s.embedder.name, "index_type": s.index_type} for s in stacks},
-                    "sizes": []}
-    _say(f"bench: baseline = {baseline.embedder.name} + {baseline.index_type}; "
-         f"product = {product.embedder.name} + {product.index_type}; sizes {sizes}")
+    report: dict = {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "stacks": {s.name: {"encoder": s.embedder.name, "index_type": s.index_type} for s in stacks},
+        "sizes": [],
+    }
+    _say(
+        f"bench: baseline = {baseline.embedder.name} + {baseline.index_type}; "
+        f"product = {product.embedder.name} + {product.index_type}; sizes {sizes}"
+    )
     largest_real = largest_corpus = None
     for n in sizes:
         corpus = work / f"corpus-{n}"
@@ -397,14 +479,19 @@ def run(args: argparse.Namespace) -> dict:
                     shutil.rmtree(index_dir, ignore_errors=True)
                     _say(f"  N={n} {stack.name}: full build ...")
                     rep = stack.library.refresh()
-                    figures = {"build_s": rep.seconds, "build_passages": rep.passages_total,
-                               "build_per_s": rep.passages_total / rep.seconds}
+                    figures = {
+                        "build_s": rep.seconds,
+                        "build_passages": rep.passages_total,
+                        "build_per_s": rep.passages_total / rep.seconds,
+                    }
                     (index_dir / ".bench-build.json").write_text(json.dumps(figures))
                 stack.library.load(build_if_missing=False)
             else:
                 donor = built[product.name]
-                _say(f"  N={n} {stack.name}: index given the product's vectors (no {stack.encoder} full build "
-                     f"above --{'baseline-' if stack is baseline else ''}embed-limit)")
+                _say(
+                    f"  N={n} {stack.name}: index given the product's vectors (no {stack.encoder} full build "
+                    f"above --{'baseline-' if stack is baseline else ''}embed-limit)"
+                )
                 _transplant(donor, index_dir, stack.embedder, stack.index_type)
                 stack.library.load(build_if_missing=False)
                 figures["vectors_lent"] = True
@@ -425,8 +512,11 @@ def run(args: argparse.Namespace) -> dict:
                 path.write_text(original, encoding="utf-8")
                 stack.library.refresh()
             built[stack.name] = live = stack.library.index  # the refreshes published newer generations
-            figures.update(index_type=live.index_type, ef_search=live.manifest.get("ef_search"),
-                           build_recall_at_10=live.manifest.get("recall_at_10"))
+            figures.update(
+                index_type=live.index_type,
+                ef_search=live.manifest.get("ef_search"),
+                build_recall_at_10=live.manifest.get("recall_at_10"),
+            )
             entry["stacks"][stack.name] = figures
         _say(f"  N={n}: answer latency, {args.rounds} rounds of {len(QUESTIONS)} questions, stacks taking turns ...")
         _latency(stacks, args.rounds)
@@ -443,12 +533,17 @@ def run(args: argparse.Namespace) -> dict:
             model = _probe(stack, corpus, index_dir, settings.model_cache_dir.resolve(), model_only=True)
             raw = n_vectors_mib(entry["stacks"][stack.name]["passages"], stack.embedder.dimension)
             entry["stacks"][stack.name].update(
-                cold_start_s=statistics.median(colds), rss_mib=probe["rss_mib"], peak_mib=probe["peak_mib"],
-                model_rss_mib=model["rss_mib"], raw_vectors_mib=raw,
-                rss_ratio=probe["rss_mib"] / (model["rss_mib"] + raw), torch_loaded=probe["torch_loaded"])
+                cold_start_s=statistics.median(colds),
+                rss_mib=probe["rss_mib"],
+                peak_mib=probe["peak_mib"],
+                model_rss_mib=model["rss_mib"],
+                raw_vectors_mib=raw,
+                rss_ratio=probe["rss_mib"] / (model["rss_mib"] + raw),
+                torch_loaded=probe["torch_loaded"],
+            )
         if built[product.name].index_type == "hnsw":
             tuned = built[product.name].manifest.get("ef_search")
-            efs = sorted({16, 32, 64, 96, 128, *( [tuned] if tuned else [])})
+            efs = sorted({16, 32, 64, 96, 128, *([tuned] if tuned else [])})
             entry["recall"] = _recall(built[product.name], product.embedder.encode(_recall_questions(corpus)), efs)
         if not entry["stacks"][product.name].get("vectors_lent"):
             largest_real, largest_corpus = built[product.name], corpus
@@ -467,8 +562,9 @@ def run(args: argparse.Namespace) -> dict:
         if largest_real is None:
             raise SystemExit("bench: --million needs at least one size embedded for real")
         _say(f"  {args.million:,} vectors synthesized from {largest_real.size:,} real ones: building HNSW ...")
-        report["million"] = _million(largest_real.vectors(),
-                                     product.embedder.encode(_recall_questions(largest_corpus)), args.million)
+        report["million"] = _million(
+            largest_real.vectors(), product.embedder.encode(_recall_questions(largest_corpus)), args.million
+        )
         _print_million(report["million"])
     return report
 
@@ -503,8 +599,10 @@ def _same_model(index_dir: Path, embedder) -> bool:
     try:
         from .core.store import IndexStore
 
-        return (IndexStore(index_dir).read_manifest().get("model") == embedder.name
-                and (index_dir / ".bench-build.json").exists())
+        return (
+            IndexStore(index_dir).read_manifest().get("model") == embedder.name
+            and (index_dir / ".bench-build.json").exists()
+        )
     except Exception:
         return False
 
@@ -525,56 +623,110 @@ def _print_size(entry: dict) -> None:
     b, p = entry["stacks"]["baseline"], entry["stacks"]["product"]
     lent = lambda s: " (vectors lent)" if s.get("vectors_lent") else ""  # noqa: E731
     rows = [
-        ("index", f"{b['index_type']}{lent(b)}", f"{p['index_type']}{lent(p)}",
-         f"HNSW efSearch {p['ef_search']} (recall@10 {p['build_recall_at_10']:.3f} at build)"
-         if p.get("ef_search") and p.get("build_recall_at_10") is not None else ""),
+        (
+            "index",
+            f"{b['index_type']}{lent(b)}",
+            f"{p['index_type']}{lent(p)}",
+            f"HNSW efSearch {p['ef_search']} (recall@10 {p['build_recall_at_10']:.3f} at build)"
+            if p.get("ef_search") and p.get("build_recall_at_10") is not None
+            else "",
+        ),
         ("answer p50 ms", f"{b['p50_ms']:.1f}", f"{p['p50_ms']:.1f}", _ratio(b["p50_ms"], p["p50_ms"]) + " lower"),
-        ("answer p99 ms", f"{b['p99_ms']:.1f}", f"{p['p99_ms']:.1f}",
-         f"product p99/p50 {p['p99_ms'] / p['p50_ms']:.1f}"),
+        (
+            "answer p99 ms",
+            f"{b['p99_ms']:.1f}",
+            f"{p['p99_ms']:.1f}",
+            f"product p99/p50 {p['p99_ms'] / p['p50_ms']:.1f}",
+        ),
     ]
     if "build_per_s" in b and "build_per_s" in p:
-        rows.append(("build passages/s", f"{b['build_per_s']:.1f}", f"{p['build_per_s']:.1f}",
-                     f"{p['build_per_s'] / b['build_per_s']:.1f}x higher"))
+        rows.append(
+            (
+                "build passages/s",
+                f"{b['build_per_s']:.1f}",
+                f"{p['build_per_s']:.1f}",
+                f"{p['build_per_s'] / b['build_per_s']:.1f}x higher",
+            )
+        )
     reused = lambda s: " (earlier run)" if s.get("build_reused") else ""  # noqa: E731
-    rows.append(("full build s", f"{b['build_s']:.1f}{reused(b)}" if "build_s" in b else "-",
-                 f"{p['build_s']:.1f}{reused(p)}" if "build_s" in p else "-", ""))
-    rows.append(("no-change refresh s", f"{b['nochange_s']:.2f}", f"{p['nochange_s']:.2f}",
-                 f"product full/no-change {p['build_s'] / p['nochange_s']:.0f}x" if "build_s" in p else ""))
-    rows.append(("one-article refresh s", f"{b['one_article_s']:.2f}", f"{p['one_article_s']:.2f}",
-                 _ratio(b["one_article_s"], p["one_article_s"]) + " faster"))
-    rows.append(("cold start s", f"{b['cold_start_s']:.2f}", f"{p['cold_start_s']:.2f}",
-                 _ratio(b["cold_start_s"], p["cold_start_s"]) + " faster"))
+    rows.append(
+        (
+            "full build s",
+            f"{b['build_s']:.1f}{reused(b)}" if "build_s" in b else "-",
+            f"{p['build_s']:.1f}{reused(p)}" if "build_s" in p else "-",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "no-change refresh s",
+            f"{b['nochange_s']:.2f}",
+            f"{p['nochange_s']:.2f}",
+            f"product full/no-change {p['build_s'] / p['nochange_s']:.0f}x" if "build_s" in p else "",
+        )
+    )
+    rows.append(
+        (
+            "one-article refresh s",
+            f"{b['one_article_s']:.2f}",
+            f"{p['one_article_s']:.2f}",
+            _ratio(b["one_article_s"], p["one_article_s"]) + " faster",
+        )
+    )
+    rows.append(
+        (
+            "cold start s",
+            f"{b['cold_start_s']:.2f}",
+            f"{p['cold_start_s']:.2f}",
+            _ratio(b["cold_start_s"], p["cold_start_s"]) + " faster",
+        )
+    )
     rows.append(("resident MiB", f"{b['rss_mib']:.0f}", f"{p['rss_mib']:.0f}", ""))
-    rows.append(("model-only MiB + raw vectors MiB", f"{b['model_rss_mib']:.0f} + {b['raw_vectors_mib']:.0f}",
-                 f"{p['model_rss_mib']:.0f} + {p['raw_vectors_mib']:.0f}",
-                 f"ratios {b['rss_ratio']:.2f} / {p['rss_ratio']:.2f}"))
+    rows.append(
+        (
+            "model-only MiB + raw vectors MiB",
+            f"{b['model_rss_mib']:.0f} + {b['raw_vectors_mib']:.0f}",
+            f"{p['model_rss_mib']:.0f} + {p['raw_vectors_mib']:.0f}",
+            f"ratios {b['rss_ratio']:.2f} / {p['rss_ratio']:.2f}",
+        )
+    )
     print(f"\nN = {entry['n']:,} passages requested ({p['passages']:,} built, {entry['articles']:,} articles)")
     print(f"{'':34} {'baseline':>16} {'product':>16}   ratio")
     for label, bv, pv, ratio in rows:
         print(f"{label:34} {bv:>16} {pv:>16}   {ratio}")
     if "recall" in entry:
-        print("  HNSW recall@10 vs exact on the stored vectors (200 queries): "
-              + ", ".join(f"ef {r['ef_search']}: {r['recall_at_10']:.3f} in {r['p50_ms']:.2f} ms"
-                          for r in entry["recall"])
-              + f"; exact {entry['recall'][0]['exact_ms']:.2f} ms")
+        print(
+            "  HNSW recall@10 vs exact on the stored vectors (200 queries): "
+            + ", ".join(
+                f"ef {r['ef_search']}: {r['recall_at_10']:.3f} in {r['p50_ms']:.2f} ms" for r in entry["recall"]
+            )
+            + f"; exact {entry['recall'][0]['exact_ms']:.2f} ms"
+        )
     sys.stdout.flush()
 
 
 def _print_recall_real(rows: list[dict], source: str) -> None:
     print(f"\nHNSW recall@10 vs exact on real passage embeddings ({source}; 300 held-out passages as queries):")
     for r in rows:
-        print(f"  ef {r['ef_search']:>4}: recall@10 {r['recall_at_10']:.3f}, {r['p50_ms']:.3f} ms "
-              f"(exact {r['exact_ms']:.2f} ms)")
+        print(
+            f"  ef {r['ef_search']:>4}: recall@10 {r['recall_at_10']:.3f}, {r['p50_ms']:.3f} ms "
+            f"(exact {r['exact_ms']:.2f} ms)"
+        )
 
 
 def _print_million(m: dict) -> None:
-    print(f"\n{m['n']:,} vectors (real passage vectors moved toward a real neighbour), HNSW built in "
-          f"{m['hnsw_build_s']:.0f} s; exact float32 search p50 {m['exact_p50_ms']:.1f} ms. Recall@10 of HNSW "
-          f"against exact search on the float16 values it stores, and against float32 (float16 alone: "
-          f"{m['float16_recall_at_10']:.3f}):")
+    print(
+        f"\n{m['n']:,} vectors (real passage vectors moved toward a real neighbour), HNSW built in "
+        f"{m['hnsw_build_s']:.0f} s; exact float32 search p50 {m['exact_p50_ms']:.1f} ms. Recall@10 of HNSW "
+        f"against exact search on the float16 values it stores, and against float32 (float16 alone: "
+        f"{m['float16_recall_at_10']:.3f}):"
+    )
     for r in m["rows"]:
-        print(f"  ef {r['ef_search']:>4}: recall@10 {r['recall_at_10']:.3f} (vs float32 {r['recall_at_10_vs_float32']:.3f}), "
-              f"p50 {r['p50_ms']:.2f} ms, {m['exact_p50_ms'] / r['p50_ms']:.0f}x faster than exact")
+        print(
+            f"  ef {r['ef_search']:>4}: recall@10 {r['recall_at_10']:.3f} "
+            f"(vs float32 {r['recall_at_10_vs_float32']:.3f}), "
+            f"p50 {r['p50_ms']:.2f} ms, {m['exact_p50_ms'] / r['p50_ms']:.0f}x faster than exact"
+        )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -594,28 +746,60 @@ def add_parser(sub, common) -> None:
     p = sub.add_parser("bench", parents=[common], help="speed and memory against the plain baseline, side by side")
     p.add_argument("--sizes", default="1k,10k,100k", help="corpus sizes in passages (default: %(default)s)")
     p.add_argument("--encoder", choices=("torch", "onnx-int8"), help="the product's encoder (default: $BOT_ENCODER)")
-    p.add_argument("--index-type", choices=("auto", "flat", "exact", "hnsw"),
-                   help="the product's index type (default: $BOT_INDEX_TYPE or auto)")
-    p.add_argument("--embed-limit", type=int, default=100_000,
-                   help="largest corpus the product embeds for real (default: %(default)s)")
-    p.add_argument("--baseline-embed-limit", type=int, default=10_000,
-                   help="largest corpus the torch baseline embeds for real; above it, it gets the product's "
-                        "vectors (default: %(default)s)")
-    p.add_argument("--rounds", type=int, default=10, help=f"rounds of the {len(QUESTIONS)} questions (default: %(default)s)")
+    p.add_argument(
+        "--index-type",
+        choices=("auto", "flat", "exact", "hnsw"),
+        help="the product's index type (default: $BOT_INDEX_TYPE or auto)",
+    )
+    p.add_argument(
+        "--embed-limit",
+        type=int,
+        default=100_000,
+        help="largest corpus the product embeds for real (default: %(default)s)",
+    )
+    p.add_argument(
+        "--baseline-embed-limit",
+        type=int,
+        default=10_000,
+        help="largest corpus the torch baseline embeds for real; above it, it gets the product's "
+        "vectors (default: %(default)s)",
+    )
+    p.add_argument(
+        "--rounds", type=int, default=10, help=f"rounds of the {len(QUESTIONS)} questions (default: %(default)s)"
+    )
     p.add_argument("--cold-runs", type=int, default=3, help="cold starts per stack; the median is shown")
-    p.add_argument("--million", type=int, nargs="?", const=1_000_000, default=0,
-                   help="also approximate vs exact search on this many synthesized vectors (default 1,000,000)")
-    p.add_argument("--recall-vectors", metavar="FILE", help="a FAISS index of real passage vectors to measure HNSW recall on")
-    p.add_argument("--source", default="corpus",
-                   help="where the generated corpus takes its sentences: an article folder (default: %(default)s) "
-                        "or a BEIR corpus.jsonl, e.g. ../shared/data/counselchat/corpus.jsonl (more varied text)")
-    p.add_argument("--work", default="index/bench", help="where generated corpora and indexes go (default: %(default)s)")
-    p.add_argument("--reuse-builds", action="store_true",
-                   help="keep the full builds (and their figures, marked as such) of an earlier run with the same model")
-    p.add_argument("--plain", metavar="DATASET",
-                   help="instead: the product through its CLI against the plain stack (sentence-transformers, "
-                        "1,000-character chunks, exact float32 search) on a BEIR dataset's documents, "
-                        "e.g. ../shared/data/medquad_liveqa (see bot/plainbench.py)")
+    p.add_argument(
+        "--million",
+        type=int,
+        nargs="?",
+        const=1_000_000,
+        default=0,
+        help="also approximate vs exact search on this many synthesized vectors (default 1,000,000)",
+    )
+    p.add_argument(
+        "--recall-vectors", metavar="FILE", help="a FAISS index of real passage vectors to measure HNSW recall on"
+    )
+    p.add_argument(
+        "--source",
+        default="corpus",
+        help="where the generated corpus takes its sentences: an article folder (default: %(default)s) "
+        "or a BEIR corpus.jsonl, e.g. ../shared/data/counselchat/corpus.jsonl (more varied text)",
+    )
+    p.add_argument(
+        "--work", default="index/bench", help="where generated corpora and indexes go (default: %(default)s)"
+    )
+    p.add_argument(
+        "--reuse-builds",
+        action="store_true",
+        help="keep the full builds (and their figures, marked as such) of an earlier run with the same model",
+    )
+    p.add_argument(
+        "--plain",
+        metavar="DATASET",
+        help="instead: the product through its CLI against the plain stack (sentence-transformers, "
+        "1,000-character chunks, exact float32 search) on a BEIR dataset's documents, "
+        "e.g. ../shared/data/medquad_liveqa (see bot/plainbench.py)",
+    )
     p.add_argument("--plain-docs", type=int, default=3000, help="documents for --plain (default: %(default)s)")
     p.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     p.set_defaults(func=main)

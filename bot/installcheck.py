@@ -45,8 +45,11 @@ def main() -> int:
     for line in failed:
         print(line, file=sys.stderr)
     if failed:
-        print("Install what is missing with the environment's pip (.venv/bin/python -m pip install NAME), or start "
-              "over with: make clean install", file=sys.stderr)
+        print(
+            "Install what is missing with the environment's pip (.venv/bin/python -m pip install NAME), or start "
+            "over with: make clean install",
+            file=sys.stderr,
+        )
         return 1
     print(f"All {len(modules)} third-party modules the bot imports load.")
     return 0

@@ -92,9 +92,19 @@ def plain_ask(out: Path, questions: list[str]) -> None:
     for q in questions:
         v = model.encode([q], normalize_embeddings=True, convert_to_numpy=True)
         scores, rows = index.search(v, 10)
-        print(json.dumps({"question": q, "passages": [{"article": chunks["ids"][r], "text": chunks["texts"][r],
-                                                       "score": float(s)} for r, s in zip(rows[0], scores[0])
-                                                      if r >= 0]}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "question": q,
+                    "passages": [
+                        {"article": chunks["ids"][r], "text": chunks["texts"][r], "score": float(s)}
+                        for r, s in zip(rows[0], scores[0])
+                        if r >= 0
+                    ],
+                }
+            ),
+            flush=True,
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -146,7 +156,9 @@ def run_plain(args) -> dict:
             for d in chosen:
                 title, text = ds.docs[d]
                 fh.write(json.dumps({"_id": d, "title": title, "text": text}) + "\n")
-                (corpus / f"{d}.md").write_text(f"---\ntitle: {json.dumps(title or d)}\n---\n\n{text}\n", encoding="utf-8")
+                (corpus / f"{d}.md").write_text(
+                    f"---\ntitle: {json.dumps(title or d)}\n---\n\n{text}\n", encoding="utf-8"
+                )
     qids = [q for q in ds.queries if q in ds.qrels]
     questions = [ds.queries[q] for q in qids]
     qrels = {q: {f"{d}.md" for d in ds.qrels[q]} | set(ds.qrels[q]) for q in qids}
@@ -171,9 +183,14 @@ def run_plain(args) -> dict:
         _say(f"bench --plain: {name}: {len(questions)} questions from a cold start ...")
         lines, ask_s, _ = _timed_lines(ask, env)
         answers = [json.loads(line) for _, line in lines]
-        report[name] = {"build_s": build_s, "cold_first_answer_s": lines[0][0], "per_question_ms": _per_question(lines),
-                        "all_questions_s": ask_s, "mrr_at_10": _mrr(answers, qrels, qids),
-                        "answered": sum(bool(a.get("passages")) for a in answers)}
+        report[name] = {
+            "build_s": build_s,
+            "cold_first_answer_s": lines[0][0],
+            "per_question_ms": _per_question(lines),
+            "all_questions_s": ask_s,
+            "mrr_at_10": _mrr(answers, qrels, qids),
+            "answered": sum(bool(a.get("passages")) for a in answers),
+        }
     _print_plain(report)
     return report
 
@@ -186,9 +203,11 @@ def _print_plain(r: dict) -> None:
     p, b = r["product"], r["plain"]
     print(f"\n{r['documents']:,} documents, {r['questions']} questions, each stack in fresh processes through its CLI")
     print(f"{'':30} {'plain':>10} {'product':>10}   ratio")
-    for label, key, fmt, better in (("build s", "build_s", "{:.1f}", "faster"),
-                                    ("cold start to first answer s", "cold_first_answer_s", "{:.2f}", "sooner"),
-                                    ("per further question ms", "per_question_ms", "{:.1f}", "faster")):
+    for label, key, fmt, better in (
+        ("build s", "build_s", "{:.1f}", "faster"),
+        ("cold start to first answer s", "cold_first_answer_s", "{:.2f}", "sooner"),
+        ("per further question ms", "per_question_ms", "{:.1f}", "faster"),
+    ):
         print(f"{label:30} {fmt.format(b[key]):>10} {fmt.format(p[key]):>10}   {b[key] / p[key]:.1f}x {better}")
     print(f"{'MRR@10':30} {b['mrr_at_10']:>10.3f} {p['mrr_at_10']:>10.3f}")
     print(f"{'questions with a quote':30} {b['answered']:>10} {p['answered']:>10}")

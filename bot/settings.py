@@ -13,7 +13,6 @@ from .core.safety.resources import normalize_locale
 from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, DEFAULT_MIN_SCORES
 from .core.vectors import INDEX_TYPES
 
-
 EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h): a setting, token or data file is wrong
 
 
@@ -142,8 +141,9 @@ class Settings:
         """The privileged Message Content intent: only the opt-in answer channels and forums need it."""
         return bool(self.answer_channels or self.forum_channels)
 
-    def with_paths(self, *, corpus: str | Path | None = None, index: str | Path | None = None,
-                   model: str | None = None) -> Settings:
+    def with_paths(
+        self, *, corpus: str | Path | None = None, index: str | Path | None = None, model: str | None = None
+    ) -> Settings:
         """These settings with the command line's --corpus, --index and --model where given."""
         changes: dict = {}
         if corpus:
@@ -174,8 +174,10 @@ class Settings:
         else:
             languages = frozenset(p.strip() for p in raw_languages.replace(";", ",").split(",") if p.strip())
             if not languages or not all(re.fullmatch(r"[a-z]{2,3}", p) for p in languages):
-                raise SettingsError("BOT_LANGUAGES must be 'any' or comma-separated language codes such as "
-                                    f"'en' or 'en,es', not '{raw_languages[:40]}'")
+                raise SettingsError(
+                    "BOT_LANGUAGES must be 'any' or comma-separated language codes such as "
+                    f"'en' or 'en,es', not '{raw_languages[:40]}'"
+                )
         resources = env.get("BOT_RESOURCES_FILE", "").strip()
         if resources and not Path(resources).is_file():
             raise SettingsError(f"BOT_RESOURCES_FILE points to a file that does not exist: {resources}")
@@ -194,7 +196,9 @@ class Settings:
         if auto not in ("", "off", "watch"):
             auto_minutes = _float(env, "BOT_AUTO_REFRESH", None, 1.0, 10080.0) if _is_number(auto) else None
             if auto_minutes is None:
-                raise SettingsError(f"BOT_AUTO_REFRESH must be 'off', 'watch' or a number of minutes, not '{auto[:40]}'")
+                raise SettingsError(
+                    f"BOT_AUTO_REFRESH must be 'off', 'watch' or a number of minutes, not '{auto[:40]}'"
+                )
         moderator_channel = _ids(env, "BOT_MODERATOR_CHANNEL_ID")
         unanswered = env.get("BOT_UNANSWERED_FILE", "").strip()
         index_type = env.get("BOT_INDEX_TYPE", "").strip().lower() or "auto"

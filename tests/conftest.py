@@ -13,6 +13,7 @@ from helpers.library import ROOT, SEED_ARTICLE, FakeEmbedder, make_test_library,
 
 pytest_plugins = ["helpers.discord_env"]  # the Discord fixture (start_bot)
 
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
@@ -38,14 +39,24 @@ def corpus_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
     folder.mkdir()
     shutil.copy(SEED_ARTICLE, folder / SEED_ARTICLE.name)
-    write_article(folder, "boundaries.md", "Setting Boundaries After Trauma",
-                  "Boundaries are limits we set to protect our wellbeing. Saying no is a complete sentence.\n\n"
-                  "Survivors often rebuild trust slowly. A partner who respects a pause helps that trust grow.\n\n"
-                  "Therapists describe boundaries as flexible fences rather than walls.",
-                  tags=["Boundaries", "#Healing"], site="Example Site", url="https://example.org/boundaries")
-    write_article(folder, "garden/soil.md", "Garden Soil Basics",
-                  "Compost improves soil structure and feeds earthworms. Mulch keeps moisture in the soil.",
-                  tags=["gardening"])
+    write_article(
+        folder,
+        "boundaries.md",
+        "Setting Boundaries After Trauma",
+        "Boundaries are limits we set to protect our wellbeing. Saying no is a complete sentence.\n\n"
+        "Survivors often rebuild trust slowly. A partner who respects a pause helps that trust grow.\n\n"
+        "Therapists describe boundaries as flexible fences rather than walls.",
+        tags=["Boundaries", "#Healing"],
+        site="Example Site",
+        url="https://example.org/boundaries",
+    )
+    write_article(
+        folder,
+        "garden/soil.md",
+        "Garden Soil Basics",
+        "Compost improves soil structure and feeds earthworms. Mulch keeps moisture in the soil.",
+        tags=["gardening"],
+    )
     return folder
 
 

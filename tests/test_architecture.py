@@ -21,8 +21,10 @@ def test_core_modules_do_not_import_discord_in_source():
 
 
 def test_importing_the_core_and_cli_does_not_load_discord():
-    code = ("import sys, bot.core.library, bot.core.safety, bot.core.indexer, bot.__main__, bot.app; "
-            "print('discord' in sys.modules)")
+    code = (
+        "import sys, bot.core.library, bot.core.safety, bot.core.indexer, bot.__main__, bot.app; "
+        "print('discord' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -43,7 +45,7 @@ def _imports(path: Path, name: str) -> set[str]:
         if isinstance(node, ast.ImportFrom):
             base = package.split(".")
             if node.level:
-                base = base[:len(base) - node.level + 1]
+                base = base[: len(base) - node.level + 1]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""

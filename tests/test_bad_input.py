@@ -1,16 +1,39 @@
 """Any question, tag or autocomplete text gets a well-formed answer or a clear refusal, never a crash."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from bot.core.errors import BotError, QuestionError
 from bot.core.library import TagNotFound
 from bot.discordbot import render
 
 # Text of every shape: control and zero-width characters, right-to-left, emoji, markdown, mentions.
-SPECIAL = st.sampled_from(["\u200b", "\u200f", "\u202e", "\x00", "\x07", "\ufeff", "@everyone", "<@&123>", "<@456>",
-                           "```py\nprint(1)\n```", "**bold**", "> quote", "https://example.org/x?y=1", "🙂", "👩‍👩‍👧",
-                           "مرحبا كيف حالك", "שלום", "我该怎么办", "¿Qué hago?", "\n\n", "#", " "])
+SPECIAL = st.sampled_from(
+    [
+        "\u200b",
+        "\u200f",
+        "\u202e",
+        "\x00",
+        "\x07",
+        "\ufeff",
+        "@everyone",
+        "<@&123>",
+        "<@456>",
+        "```py\nprint(1)\n```",
+        "**bold**",
+        "> quote",
+        "https://example.org/x?y=1",
+        "🙂",
+        "👩‍👩‍👧",
+        "مرحبا كيف حالك",
+        "שלום",
+        "我该怎么办",
+        "¿Qué hago?",
+        "\n\n",
+        "#",
+        " ",
+    ]
+)
 QUESTIONS = st.lists(st.one_of(st.text(max_size=80), SPECIAL), max_size=12).map("".join)
 
 
@@ -47,8 +70,21 @@ def test_any_question_gets_an_answer_that_fits_discord_or_a_clear_refusal(shared
 
 
 def test_the_listed_awkward_questions(shared_library):
-    for q in ["", "   ", "\u200b\u200b", "x" * 6000, "```\ncode\n```", "@everyone what is consent?", "<@&1> <@2>",
-              "https://example.org", "🙂🙂🙂", "مرحبا كيف حالك", "זה בסדר?", "\x00\x01\x02", "\u202eevil"]:
+    for q in [
+        "",
+        "   ",
+        "\u200b\u200b",
+        "x" * 6000,
+        "```\ncode\n```",
+        "@everyone what is consent?",
+        "<@&1> <@2>",
+        "https://example.org",
+        "🙂🙂🙂",
+        "مرحبا كيف حالك",
+        "זה בסדר?",
+        "\x00\x01\x02",
+        "\u202eevil",
+    ]:
         outcome = shared_library.ask(q)
         if outcome.answer is None:
             assert "Please write a question" in outcome.message

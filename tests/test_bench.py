@@ -6,10 +6,9 @@ import json
 import pytest
 
 from bot.bench import QUESTIONS, generate_corpus
-from bot.core.corpus import scan_corpus
 from bot.core.chunker import chunk_articles
-
-from helpers.library import FakeEmbedder, ROOT
+from bot.core.corpus import scan_corpus
+from helpers.library import ROOT, FakeEmbedder
 
 
 def test_generated_corpus_has_about_the_requested_passages_all_unique(tmp_path):
@@ -28,10 +27,24 @@ def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys, monkeypatch, 
     from bot.bench import run
 
     monkeypatch.setenv("BOT_MODEL_CACHE", str(onnx_cache_dir))
-    args = argparse.Namespace(sizes="200", encoder="onnx-int8", index_type="hnsw", embed_limit=10_000,
-                              baseline_embed_limit=100, rounds=1, cold_runs=1, million=20_000,
-                              recall_vectors=None, source=str(ROOT / "corpus"), work=str(tmp_path / "bench"),
-                              reuse_builds=False, json=None, corpus=None, index=None, model=None)
+    args = argparse.Namespace(
+        sizes="200",
+        encoder="onnx-int8",
+        index_type="hnsw",
+        embed_limit=10_000,
+        baseline_embed_limit=100,
+        rounds=1,
+        cold_runs=1,
+        million=20_000,
+        recall_vectors=None,
+        source=str(ROOT / "corpus"),
+        work=str(tmp_path / "bench"),
+        reuse_builds=False,
+        json=None,
+        corpus=None,
+        index=None,
+        model=None,
+    )
     report = run(args)
     out = capsys.readouterr().out
     entry = report["sizes"][0]

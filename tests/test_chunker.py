@@ -1,16 +1,19 @@
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.core.chunker import chunk_article, chunk_articles, split_spans
 from bot.core.corpus import Article
-
 from helpers.library import FakeEmbedder
 
 COUNT = FakeEmbedder().count_tokens
 
 words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30)
 paragraph = st.lists(words, min_size=1, max_size=60).map(" ".join)
-body = st.lists(st.one_of(paragraph, st.sampled_from(["", "Short title", "A. B. C.", "x" * 500, "😀" * 40])),
-                min_size=1, max_size=12).map(lambda ps: "\n\n".join(ps))
+body = st.lists(
+    st.one_of(paragraph, st.sampled_from(["", "Short title", "A. B. C.", "x" * 500, "😀" * 40])),
+    min_size=1,
+    max_size=12,
+).map(lambda ps: "\n\n".join(ps))
 
 
 def _check_cover(text, spans):
@@ -33,7 +36,10 @@ def test_every_character_lands_in_a_passage_and_no_passage_is_too_long(text, max
 
 
 def test_paragraphs_are_kept_whole_when_they_fit():
-    text = "First paragraph has enough words to stand alone as a passage here.\n\nSecond one also has enough words to stand."
+    text = (
+        "First paragraph has enough words to stand alone as a passage here.\n\n"
+        "Second one also has enough words to stand."
+    )
     spans = split_spans(text, COUNT, max_tokens=50, min_tokens=5)
     assert [text[s:e] for s, e in spans] == text.split("\n\n")
 
@@ -73,11 +79,14 @@ def test_repeated_paragraphs_get_distinct_ids():
 
 def test_real_tokenizer_limits_hold_with_the_title(real_embedder):
     long_para = " ".join(["Post-traumatic growth is possible but never required."] * 80)
-    article = Article(path="long.md", title="A fairly long title about intimacy, trauma and growth",
-                      body=long_para + "\n\nhttps://example.org/" + "x" * 3000)
+    article = Article(
+        path="long.md",
+        title="A fairly long title about intimacy, trauma and growth",
+        body=long_para + "\n\nhttps://example.org/" + "x" * 3000,
+    )
     passages = chunk_articles([article], real_embedder.count_tokens, real_embedder.max_tokens)
     assert len(passages) > 3
     for p in passages:
         assert real_embedder.count_tokens(p.embed_text) + 2 <= real_embedder.max_tokens
-        assert p.text == article.body[p.start:p.end]
+        assert p.text == article.body[p.start : p.end]
     _check_cover(article.body, [(p.start, p.end) for p in passages])

@@ -11,7 +11,6 @@ import bot
 import bot.app
 from bot.__main__ import main
 from bot.settings import Settings, SettingsError
-
 from helpers.library import ROOT
 
 
@@ -28,7 +27,9 @@ def cli_env(tmp_path, monkeypatch, real_embedder, model_cache):
 
 
 def test_ask_builds_the_index_first_and_answers_in_json(cli_env, capsys):
-    assert main(["ask", "--json", "in what ways does intimacy aid growth?", "what is the boiling point of mercury?"]) == 0
+    assert (
+        main(["ask", "--json", "in what ways does intimacy aid growth?", "what is the boiling point of mercury?"]) == 0
+    )
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 2
     first, second = (json.loads(line) for line in out)
@@ -137,7 +138,9 @@ def test_eval_retrieval_reports_the_bots_own_fusion(cli_env, capsys, monkeypatch
     data = cli_env / "tiny"
     data.mkdir()
     docs = {"d1": "Trust grows when a partner keeps small promises.", "d2": "Compost feeds earthworms in the garden."}
-    (data / "corpus.jsonl").write_text("".join(json.dumps({"_id": d, "title": "", "text": t}) + "\n" for d, t in docs.items()))
+    (data / "corpus.jsonl").write_text(
+        "".join(json.dumps({"_id": d, "title": "", "text": t}) + "\n" for d, t in docs.items())
+    )
     (data / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "how does trust grow?"}) + "\n")
     (data / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
     monkeypatch.setenv("BOT_FUSION_ALPHA", "0.25")
@@ -148,8 +151,9 @@ def test_eval_retrieval_reports_the_bots_own_fusion(cli_env, capsys, monkeypatch
     assert results["hybrid:0.25"]["mrr@10"] == 1.0
 
 
-def test_loading_the_model_is_said_once_and_the_timing_covers_the_whole_command(cli_env, capsys, monkeypatch,
-                                                                               real_embedder):
+def test_loading_the_model_is_said_once_and_the_timing_covers_the_whole_command(
+    cli_env, capsys, monkeypatch, real_embedder
+):
     def slow_load(model=None, **kw):
         time.sleep(1.0)  # loading a model takes seconds; the build itself takes less here
         return real_embedder

@@ -1,13 +1,10 @@
 import logging
 import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from bot.core.corpus import IMPORTED_DIR, import_article, load_article, scan_corpus
 from bot.core.errors import ArticleError, CorpusError
-
 from helpers.library import SEED_ARTICLE, write_article
 
 CHROME_TXT = """Logo
@@ -50,8 +47,17 @@ signal can be a word or a gesture, and using it should never need an explanation
 
 
 def test_markdown_article_with_front_matter(tmp_path):
-    path = write_article(tmp_path, "a.md", "A Title", "Body text here.\n\n#extra#MoreTags", tags=["One", "#Two"],
-                         site="Site", url="https://example.org/a", date="2024-05-01", age_restricted="true")
+    path = write_article(
+        tmp_path,
+        "a.md",
+        "A Title",
+        "Body text here.\n\n#extra#MoreTags",
+        tags=["One", "#Two"],
+        site="Site",
+        url="https://example.org/a",
+        date="2024-05-01",
+        age_restricted="true",
+    )
     article = load_article(path, tmp_path)
     assert article.title == "A Title"
     assert article.site == "Site" and article.url == "https://example.org/a"
@@ -125,7 +131,9 @@ def test_import_takes_the_date_only_from_the_pages_date_metadata(tmp_path):
     done = import_article(page, tmp_path / "corpus")
     assert load_article(done.article, tmp_path / "corpus").date is None  # not 2024-01-01 from the footer
     assert "date:" not in done.article.read_text()
-    dated = FOOTER_YEAR_PAGE.replace("</head>", '<meta property="article:published_time" content="2023-05-02T09:00:00Z"></head>')
+    dated = FOOTER_YEAR_PAGE.replace(
+        "</head>", '<meta property="article:published_time" content="2023-05-02T09:00:00Z"></head>'
+    )
     page.write_text(dated, encoding="utf-8")
     done = import_article(page, tmp_path / "corpus", force=True)
     assert load_article(done.article, tmp_path / "corpus").date == "2023-05-02"
@@ -172,23 +180,29 @@ def test_an_unquoted_hashtag_in_front_matter_is_a_warning_with_the_fix(tmp_path,
     root = tmp_path / "corpus"
     root.mkdir()
     (root / "lost.md").write_text("---\ntitle: Lost\ntags: healing, #Triggers\n---\n\nBody one.\n", encoding="utf-8")
-    (root / "list.md").write_text("---\ntitle: List\ntags:\n  - #Consent\n  - trust\n---\n\nBody two.\n",
-                                  encoding="utf-8")
+    (root / "list.md").write_text(
+        "---\ntitle: List\ntags:\n  - #Consent\n  - trust\n---\n\nBody two.\n", encoding="utf-8"
+    )
     (root / "flow.md").write_text("---\ntitle: Flow\ntags: [#Triggers]\n---\n\nBody three.\n", encoding="utf-8")
-    (root / "quoted.md").write_text("---\ntitle: Quoted  # a note\ntags: [\"#Triggers\", 'C#']\n---\n\nBody four.\n",
-                                    encoding="utf-8")
+    (root / "quoted.md").write_text(
+        "---\ntitle: Quoted  # a note\ntags: [\"#Triggers\", 'C#']\n---\n\nBody four.\n", encoding="utf-8"
+    )
     with caplog.at_level(logging.WARNING, logger="bot.core.corpus"):
         scan = scan_corpus(root)
     warnings = sorted(r.getMessage() for r in caplog.records)
     assert len(warnings) == 2
-    assert warnings[0].startswith(f"{root / 'list.md'}: YAML reads #Consent in the front matter as the start of a comment")
+    assert warnings[0].startswith(
+        f"{root / 'list.md'}: YAML reads #Consent in the front matter as the start of a comment"
+    )
     assert warnings[1].startswith(f"{root / 'lost.md'}: YAML reads #Triggers")
     assert all(w.endswith('write it in quotes: "' + w.split(" reads ")[1].split()[0] + '"') for w in warnings)
     tags = {a.path: a.tags for a in scan.articles}
     assert tags == {"list.md": ("trust",), "lost.md": ("healing",), "quoted.md": ("Triggers", "C")}
     reasons = {s.path: s.reason for s in scan.skipped}
-    assert reasons == {"flow.md": 'malformed front matter: YAML reads #Triggers as the start of a comment; '
-                                  'write it in quotes: "#Triggers"'}
+    assert reasons == {
+        "flow.md": 'malformed front matter: YAML reads #Triggers as the start of a comment; '
+        'write it in quotes: "#Triggers"'
+    }
 
 
 def test_scan_skips_bad_files_with_reasons_and_indexes_the_rest(tmp_path):

@@ -42,8 +42,14 @@ def test_the_unit_runs_the_bot_unprivileged_restarts_on_failure_and_logs_to_the_
     assert service["RestartPreventExitStatus"] == "78"  # a configuration error: a restart cannot fix it
     assert service["StandardOutput"] == service["StandardError"] == "journal"
     readme = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
-    for step in ("make install", "index build", "git checkout", "systemctl restart intimacy-bot",
-                 f"useradd --system --home-dir {PREFIX}", "cp deploy/intimacy-bot.service /etc/systemd/system/"):
+    for step in (
+        "make install",
+        "index build",
+        "git checkout",
+        "systemctl restart intimacy-bot",
+        f"useradd --system --home-dir {PREFIX}",
+        "cp deploy/intimacy-bot.service /etc/systemd/system/",
+    ):
         assert step in readme
 
 

@@ -7,15 +7,15 @@ import logging
 
 import discord
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.answer import Quote
+from bot.core.pipeline import Question
 from bot.core.safety import SafetyInfo, messages
 from bot.discordbot import render, runner
-from bot.core.pipeline import Question
 from bot.discordbot.limits import CooldownLimiter
 from bot.settings import Settings
-
 from helpers.library import make_test_library
 
 
@@ -25,16 +25,20 @@ def test_missing_token_is_one_clear_line_and_a_config_exit(capsys):
     assert len(err) == 1 and err[0].startswith("error: DISCORD_TOKEN is not set")
 
 
-def test_rejected_token_is_one_clear_line_and_never_echoed(monkeypatch, tmp_path, corpus_dir, fake_embedder, capsys,
-                                                          caplog):
+def test_rejected_token_is_one_clear_line_and_never_echoed(
+    monkeypatch, tmp_path, corpus_dir, fake_embedder, capsys, caplog
+):
     """discord.py logs in against a stand-in that answers 401, as Discord does for a bad token."""
     from aiohttp import web
 
     secret = "rejected-test-token-0123456789-abcdefghij"
 
     async def unauthorized(request):
-        return web.Response(status=401, body=b'{"message": "401: Unauthorized", "code": 0}',
-                            headers={"Content-Type": "application/json"})
+        return web.Response(
+            status=401,
+            body=b'{"message": "401: Unauthorized", "code": 0}',
+            headers={"Content-Type": "application/json"},
+        )
 
     app = web.Application()
     app.router.add_route("*", "/{p:.*}", unauthorized)
@@ -98,13 +102,19 @@ def test_shards_of_this_process_come_from_settings(tmp_path, corpus_dir, fake_em
 
     settings = Settings.from_env({"BOT_SHARD_COUNT": "4", "BOT_SHARD_IDS": "2, 3"}, dotenv=False)
     assert (settings.shard_count, settings.shard_ids) == (4, (2, 3))
-    for bad, message in [({"BOT_SHARD_IDS": "0"}, "needs BOT_SHARD_COUNT"),
-                         ({"BOT_SHARD_COUNT": "2", "BOT_SHARD_IDS": "2"}, "below"),
-                         ({"BOT_SHARD_COUNT": "2", "BOT_SHARD_IDS": "one"}, "shard numbers")]:
+    for bad, message in [
+        ({"BOT_SHARD_IDS": "0"}, "needs BOT_SHARD_COUNT"),
+        ({"BOT_SHARD_COUNT": "2", "BOT_SHARD_IDS": "2"}, "below"),
+        ({"BOT_SHARD_COUNT": "2", "BOT_SHARD_IDS": "one"}, "shard numbers"),
+    ]:
         with pytest.raises(SettingsError, match=message):
             Settings.from_env(bad, dotenv=False)
-    bot = LibraryBot(settings, make_test_library(corpus_dir, tmp_path / "index", fake_embedder),
-                     shard_count=settings.shard_count, shard_ids=list(settings.shard_ids))
+    bot = LibraryBot(
+        settings,
+        make_test_library(corpus_dir, tmp_path / "index", fake_embedder),
+        shard_count=settings.shard_count,
+        shard_ids=list(settings.shard_ids),
+    )
     assert bot.shard_count == 4 and bot.shard_ids == [2, 3]
 
 
@@ -129,11 +139,29 @@ text = st.text(min_size=0, max_size=6000)
 
 
 @settings(max_examples=60, deadline=None)
-@given(texts=st.lists(text, min_size=0, max_size=12), title=text, tags=st.lists(st.text(max_size=300), max_size=80),
-       url=st.one_of(st.none(), text), note=st.one_of(st.none(), text), check_in=st.one_of(st.none(), text))
+@given(
+    texts=st.lists(text, min_size=0, max_size=12),
+    title=text,
+    tags=st.lists(st.text(max_size=300), max_size=80),
+    url=st.one_of(st.none(), text),
+    note=st.one_of(st.none(), text),
+    check_in=st.one_of(st.none(), text),
+)
 def test_answers_always_fit_discord_limits(texts, title, tags, url, note, check_in):
-    quotes = [Quote(text=t or "x", title=title or "t", article="a.md", passage=str(i), score=0.5, tags=tuple(tags),
-                    site=title, url=url, claim_note=note) for i, t in enumerate(texts)]
+    quotes = [
+        Quote(
+            text=t or "x",
+            title=title or "t",
+            article="a.md",
+            passage=str(i),
+            score=0.5,
+            tags=tuple(tags),
+            site=title,
+            url=url,
+            claim_note=note,
+        )
+        for i, t in enumerate(texts)
+    ]
     info = SafetyInfo(note=messages().consent_note, check_in=check_in, growth_note=note)
     embeds = render.answer_embeds(quotes, info)
     assert 1 <= len(embeds) <= render.EMBEDS_MAX
@@ -147,7 +175,9 @@ def test_answers_always_fit_discord_limits(texts, title, tags, url, note, check_
     assert len(render.question_header(title)) <= 2000
 
 
-PARAGRAPH = " ".join(f"Sentence {i} is context that a member does not need to read for this question." for i in range(12))
+PARAGRAPH = " ".join(
+    f"Sentence {i} is context that a member does not need to read for this question." for i in range(12)
+)
 ANSWER = "The answering sentence says exactly what was asked."
 
 
@@ -155,15 +185,27 @@ def _quote(article: str, title: str, score: float, match: str, *, answer_at: int
     before = " ".join(PARAGRAPH.split(". ")[:answer_at]) + ". "
     text = before + ANSWER + " " + PARAGRAPH
     start = len(before)
-    return Quote(text=text, title=title, article=article, passage=f"{article}#{score}", score=score,
-                 tags=("consent", "communication", "trauma"), site="ZeroOpposite", url=f"https://example.org/{article}",
-                 highlights=((start, start + len(ANSWER)),), window=(0, len(text)), match=match)
+    return Quote(
+        text=text,
+        title=title,
+        article=article,
+        passage=f"{article}#{score}",
+        score=score,
+        tags=("consent", "communication", "trauma"),
+        site="ZeroOpposite",
+        url=f"https://example.org/{article}",
+        highlights=((start, start + len(ANSWER)),),
+        window=(0, len(text)),
+        match=match,
+    )
 
 
 def test_an_answer_fits_a_phone_screen_with_the_answer_in_bold_and_each_article_once():
-    quotes = [_quote("a.md", "Talking About Consent", 0.71, "strong match"),
-              _quote("b.md", "Gardening Notes", 0.52, "partial match"),
-              _quote("a.md", "Talking About Consent", 0.49, "partial match", answer_at=2)]
+    quotes = [
+        _quote("a.md", "Talking About Consent", 0.71, "strong match"),
+        _quote("b.md", "Gardening Notes", 0.52, "partial match"),
+        _quote("a.md", "Talking About Consent", 0.49, "partial match", answer_at=2),
+    ]
     info = SafetyInfo(note=messages().consent_note)
     header = render.question_header("what does the answering sentence say?")
     embeds = render.answer_embeds(quotes, info, content=header)
@@ -192,8 +234,18 @@ def test_the_label_and_the_growth_note_only_when_they_apply():
 
 
 def test_markdown_in_a_passage_cannot_break_the_bold():
-    q = Quote(text="Say *yes* or __no__. Then stop.", title="t", article="a.md", passage="p", score=0.5, tags=(),
-              site=None, url=None, highlights=((0, 20),), window=(0, 31))
+    q = Quote(
+        text="Say *yes* or __no__. Then stop.",
+        title="t",
+        article="a.md",
+        passage="p",
+        score=0.5,
+        tags=(),
+        site=None,
+        url=None,
+        highlights=((0, 20),),
+        window=(0, 31),
+    )
     assert render.quote_text(q) == r"**Say \*yes\* or \_\_no\_\_.** Then stop."
 
 
@@ -201,12 +253,17 @@ def test_the_growth_note_only_on_growth_questions(tmp_path, corpus_dir, fake_emb
     lib = make_test_library(corpus_dir, tmp_path / "index", fake_embedder, min_score=-1.0)
     lib.load()
     shown = {}
-    for question in ("how long does it take to rebuild trust after my partner cheated?",
-                     "what is post traumatic growth?"):
+    for question in (
+        "how long does it take to rebuild trust after my partner cheated?",
+        "what is post traumatic growth?",
+    ):
         content, embeds = render.outcome_parts(lib.ask(question))
         shown[question] = growth = messages().growth_note in embeds[-1].description
-        # The research note and the counter-note are never cut: with both, three quotes trimmed to
-        # their answering sentences measured 1,253 characters; without, an answer fits the screen.
-        assert len(embeds) >= 2 and render.visible_chars(embeds, content) <= render.PHONE_CHARS + 60 * growth
-    assert shown == {"how long does it take to rebuild trust after my partner cheated?": False,
-                     "what is post traumatic growth?": True}
+        # The research note, the counter-note and the answering sentences are never cut: with the
+        # research note the answer may pass the screen by that note's length; without, it fits.
+        allowance = len(messages().growth_note) if growth else 0
+        assert len(embeds) >= 2 and render.visible_chars(embeds, content) <= render.PHONE_CHARS + allowance
+    assert shown == {
+        "how long does it take to rebuild trust after my partner cheated?": False,
+        "what is post traumatic growth?": True,
+    }

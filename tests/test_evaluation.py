@@ -14,8 +14,11 @@ DOCS = {
     "d3": ("garden", "Compost feeds earthworms and improves garden soil structure."),
     "d4": ("boundaries", "Saying no is a complete sentence; boundaries protect wellbeing."),
 }
-QUERIES = {"q1": ("how do sleep routines help recovery", "train"), "q2": ("how does trust grow with promises", "test"),
-           "q3": ("what feeds earthworms in soil", "test")}
+QUERIES = {
+    "q1": ("how do sleep routines help recovery", "train"),
+    "q2": ("how does trust grow with promises", "test"),
+    "q3": ("what feeds earthworms in soil", "test"),
+}
 QRELS = [("q1", "d1", 1), ("q2", "d2", 4), ("q2", "d4", 2), ("q3", "d3", 3)]
 
 
@@ -52,8 +55,9 @@ def test_index_is_built_with_the_product_pipeline_and_cached(dataset, tmp_path, 
 def test_metrics_come_out_right(dataset, tmp_path, fake_embedder):
     ds = load_beir(dataset)
     index, _ = build_index(ds, tmp_path / "work", fake_embedder)
-    results = evaluate(ds, index, fake_embedder, [Config.parse(c) for c in ("dense", "bm25", "rrf", "hybrid:0.3")],
-                       latency_sample=3)
+    results = evaluate(
+        ds, index, fake_embedder, [Config.parse(c) for c in ("dense", "bm25", "rrf", "hybrid:0.3")], latency_sample=3
+    )
     for r in results:
         assert r.queries == 3
         assert r.metrics["recall@1"] == pytest.approx(5 / 6)  # q2 has two relevant documents: 1/2 at rank 1

@@ -8,7 +8,6 @@ import pytest
 from bot.core.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
 from bot.core.indexer import refresh_index
 from bot.core.store import IndexStore
-
 from helpers.library import FakeEmbedder, write_article
 
 
@@ -16,16 +15,27 @@ def test_build_and_load_round_trip(corpus_dir, tmp_path, fake_embedder):
     store = IndexStore(tmp_path / "index")
     report = refresh_index(corpus_dir, store, fake_embedder)
     assert report.published and report.articles_total == 3
-    assert sorted(report.articles_added) == sorted(["boundaries.md", "garden/soil.md",
-                                                    next(p.name for p in corpus_dir.glob("how-*.md"))])
+    assert sorted(report.articles_added) == sorted(
+        ["boundaries.md", "garden/soil.md", next(p.name for p in corpus_dir.glob("how-*.md"))]
+    )
     assert report.passages_embedded == report.passages_total
     assert report.passages_embedded + report.sentences_embedded == fake_embedder.calls
     assert report.sentences_total >= report.passages_total and report.generation is not None
     loaded = store.load(model=fake_embedder.name, dimension=fake_embedder.dimension)
     assert loaded.size == report.passages_total
     manifest = loaded.manifest
-    for key in ("model", "dimension", "normalized", "passages", "articles", "corpus_fingerprint",
-                "format_version", "built_at", "versions", "chunking"):
+    for key in (
+        "model",
+        "dimension",
+        "normalized",
+        "passages",
+        "articles",
+        "corpus_fingerprint",
+        "format_version",
+        "built_at",
+        "versions",
+        "chunking",
+    ):
         assert key in manifest
     assert manifest["articles"] == 3 and manifest["normalized"] is True
     # vectors survive the round trip to float16 storage (relative precision 2^-11)
@@ -50,11 +60,17 @@ def test_one_changed_article_reembeds_only_its_changed_passages(corpus_dir, tmp_
     store = IndexStore(tmp_path / "index")
     refresh_index(corpus_dir, store, fake_embedder)
     before = fake_embedder.calls
-    write_article(corpus_dir, "boundaries.md", "Setting Boundaries After Trauma",
-                  "Boundaries are limits we set to protect our wellbeing. Saying no is a complete sentence.\n\n"
-                  "A completely new middle paragraph about pacing, pauses and checking in with each other often.\n\n"
-                  "Therapists describe boundaries as flexible fences rather than walls.",
-                  tags=["Boundaries", "#Healing"], site="Example Site", url="https://example.org/boundaries")
+    write_article(
+        corpus_dir,
+        "boundaries.md",
+        "Setting Boundaries After Trauma",
+        "Boundaries are limits we set to protect our wellbeing. Saying no is a complete sentence.\n\n"
+        "A completely new middle paragraph about pacing, pauses and checking in with each other often.\n\n"
+        "Therapists describe boundaries as flexible fences rather than walls.",
+        tags=["Boundaries", "#Healing"],
+        site="Example Site",
+        url="https://example.org/boundaries",
+    )
     write_article(corpus_dir, "new.md", "A New Article", "Fresh words about something else entirely, like rivers.")
     (corpus_dir / "garden" / "soil.md").unlink()
     report = refresh_index(corpus_dir, store, fake_embedder)
@@ -228,19 +244,37 @@ def test_a_start_during_a_build_leaves_the_build_alone(corpus_dir, tmp_path, fak
 
 
 def _more_articles(folder, n=12):
-    topics = ["trust", "touch", "sleep", "anger", "grief", "play", "music", "rivers", "cooking", "boundaries",
-              "consent", "memory"]
+    topics = [
+        "trust",
+        "touch",
+        "sleep",
+        "anger",
+        "grief",
+        "play",
+        "music",
+        "rivers",
+        "cooking",
+        "boundaries",
+        "consent",
+        "memory",
+    ]
     for i in range(n):
         t = topics[i % len(topics)]
-        write_article(folder, f"extra/{i:02d}-{t}.md", f"On {t} number {i}",
-                      f"A paragraph about {t} and how {t} changes after hard times, number {i}.\n\n"
-                      f"Another paragraph on {t}: people describe {t} with care and patience {i}.",
-                      tags=[t, "extra"], **({"age_restricted": "true"} if i % 5 == 4 else {}))
+        write_article(
+            folder,
+            f"extra/{i:02d}-{t}.md",
+            f"On {t} number {i}",
+            f"A paragraph about {t} and how {t} changes after hard times, number {i}.\n\n"
+            f"Another paragraph on {t}: people describe {t} with care and patience {i}.",
+            tags=[t, "extra"],
+            **({"age_restricted": "true"} if i % 5 == 4 else {}),
+        )
 
 
 @pytest.mark.parametrize("force_graph", [False, True])
-def test_hnsw_finds_what_exact_search_finds_with_tag_and_age_filters(corpus_dir, tmp_path, fake_embedder,
-                                                                       monkeypatch, force_graph):
+def test_hnsw_finds_what_exact_search_finds_with_tag_and_age_filters(
+    corpus_dir, tmp_path, fake_embedder, monkeypatch, force_graph
+):
     from bot.core import vectors as vectors_module
 
     _more_articles(corpus_dir)
@@ -265,7 +299,7 @@ def test_hnsw_finds_what_exact_search_finds_with_tag_and_age_filters(corpus_dir,
 
 
 def test_index_type_auto_follows_size_and_bad_names_are_refused():
-    from bot.core.store import APPROX_THRESHOLD, choose_index_type
+    from bot.core.vectors import APPROX_THRESHOLD, choose_index_type
     from bot.settings import Settings, SettingsError
 
     assert choose_index_type("auto", 10) == "exact"
@@ -304,8 +338,13 @@ def test_unchanged_articles_are_neither_chunked_nor_embedded_again(corpus_dir, t
     second = store.load()
     same = [p for p in second.passages if p.article != "new.md"]
     assert same == list(first.passages)
-    assert abs(second.vectors_of(second.rows_of_article("boundaries.md"))
-               - first.vectors_of(first.rows_of_article("boundaries.md"))).max() == 0
+    assert (
+        abs(
+            second.vectors_of(second.rows_of_article("boundaries.md"))
+            - first.vectors_of(first.rows_of_article("boundaries.md"))
+        ).max()
+        == 0
+    )
 
 
 def test_passages_are_read_on_demand_and_damage_is_reported(corpus_dir, tmp_path, fake_embedder):
@@ -331,8 +370,9 @@ def test_a_loaded_index_still_reads_its_passages_after_its_folder_is_removed(cor
     assert [p.text for p in loaded.passages] == expected and loaded.passages[0].text == expected[0]
 
 
-def test_hnsw_is_tuned_to_the_recall_target_or_falls_back_to_exact_search(corpus_dir, tmp_path, fake_embedder,
-                                                                          monkeypatch):
+def test_hnsw_is_tuned_to_the_recall_target_or_falls_back_to_exact_search(
+    corpus_dir, tmp_path, fake_embedder, monkeypatch
+):
     from bot.core import vectors as vectors_module
 
     _more_articles(corpus_dir)

@@ -1,15 +1,11 @@
 """The package declares what it imports, and its metadata builds without deprecation warnings."""
 
 import re
-import subprocess
-import sys
 from importlib.metadata import packages_distributions
 
 import pytest
 
-import bot
 from bot.installcheck import imported_modules
-
 from helpers.library import ROOT
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
@@ -52,7 +48,9 @@ def test_the_install_check_names_a_module_that_does_not_load(tmp_path, monkeypat
 
     package = tmp_path / "pkg"
     package.mkdir()
-    (package / "m.py").write_text("import os\nimport yaml\nfrom . import sibling\n\ndef f():\n    import no_such_module_here\n")
+    (package / "m.py").write_text(
+        "import os\nimport yaml\nfrom . import sibling\n\ndef f():\n    import no_such_module_here\n"
+    )
     assert check.imported_modules(package) == {"no_such_module_here": ["pkg/m.py"], "yaml": ["pkg/m.py"]}
     monkeypatch.setattr(check, "imported_modules", lambda: {"no_such_module_here": ["pkg/m.py"], "yaml": ["pkg/m.py"]})
     assert check.main() == 1

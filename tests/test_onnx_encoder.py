@@ -7,7 +7,6 @@ import pytest
 import yaml
 
 from bot.core.library import Library
-
 from helpers.library import DATA, ROOT
 
 pytestmark = pytest.mark.model
@@ -65,5 +64,6 @@ def test_each_encoder_gets_its_calibrated_threshold_unless_one_is_set():
 
     assert Settings.from_env({}, dotenv=False).relevance_threshold == DEFAULT_MIN_SCORES["torch"] == 0.39
     assert Settings.from_env({"BOT_ENCODER": "onnx-int8"}, dotenv=False).relevance_threshold == 0.43
-    assert Settings.from_env({"BOT_ENCODER": "onnx-int8", "BOT_MIN_SCORE": "0.3"},
-                             dotenv=False).relevance_threshold == 0.3
+    assert (
+        Settings.from_env({"BOT_ENCODER": "onnx-int8", "BOT_MIN_SCORE": "0.3"}, dotenv=False).relevance_threshold == 0.3
+    )

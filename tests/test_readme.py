@@ -10,7 +10,6 @@ import pytest
 
 from bot.__main__ import build_parser
 from bot.core.pipeline import Question
-
 from helpers.library import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -66,8 +65,11 @@ def test_every_make_target_in_the_readme_exists():
 def test_the_configuration_table_lists_every_setting_and_only_those():
     code = (ROOT / "bot" / "settings.py").read_text(encoding="utf-8")
     settings = set(re.findall(r'"((?:BOT|DISCORD)_[A-Z_]+)"', code))
-    table = set(re.findall(r"^\| `((?:BOT|DISCORD)_[A-Z_]+)`(?:, `((?:BOT|DISCORD)_[A-Z_]+)`)?",
-                           _section("Configuration"), re.M))
+    table = set(
+        re.findall(
+            r"^\| `((?:BOT|DISCORD)_[A-Z_]+)`(?:, `((?:BOT|DISCORD)_[A-Z_]+)`)?", _section("Configuration"), re.M
+        )
+    )
     listed = {name for row in table for name in row if name}
     assert settings - listed == set(), "settings missing from the README's configuration table"
     assert listed - settings == set(), "the README's configuration table lists settings the code does not read"
@@ -88,7 +90,7 @@ def test_the_json_example_has_the_shape_of_real_output(corpus_dir, tmp_path, fak
     block = re.search(r"```json\n(.*?)```", README, re.S)
     assert block, "the README has no JSON example"
     example = json.loads(block.group(1))
-    library = make_test_library(corpus_dir, tmp_path / "index", fake_embedder)
+    library = make_test_library(corpus_dir, tmp_path / "index", fake_embedder, min_score=0.0)  # a fake model's scores
     library.load()
     outcome = library.ask(Question("what helps with boundaries after trauma?"))
     assert outcome.answer is not None and outcome.answer.quotes

@@ -20,8 +20,9 @@ SLACK = 2  # questions either way before the test fails
 def test_blind_questions_hold_the_measured_level(real_embedder, tmp_path_factory):
     questions, articles = load_questions("blind")
     index = build_library_index(articles, tmp_path_factory.mktemp("blind"), real_embedder)
-    outcomes = ask_all(index, real_embedder, questions, min_score=DEFAULT_MIN_SCORES["torch"],
-                       alpha=DEFAULT_FUSION_ALPHA, top_k=3)
+    outcomes = ask_all(
+        index, real_embedder, questions, min_score=DEFAULT_MIN_SCORES["torch"], alpha=DEFAULT_FUSION_ALPHA, top_k=3
+    )
     t = tally(outcomes)["all"]
     assert (t.answerable, t.unanswerable) == (108, 29)
     assert t.found >= MEASURED_FOUND - SLACK, t.misses

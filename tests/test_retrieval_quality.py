@@ -14,8 +14,10 @@ from bot.evaluation.retrieval import Config, Dataset, build_index, evaluate, loa
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "counselchat"
 HYBRID = f"hybrid:{DEFAULT_FUSION_ALPHA}"  # the product's ranking
 
-pytestmark = [pytest.mark.model,
-              pytest.mark.skipif(not DATA.exists(), reason="../shared/data/counselchat is not beside the project")]
+pytestmark = [
+    pytest.mark.model,
+    pytest.mark.skipif(not DATA.exists(), reason="../shared/data/counselchat is not beside the project"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,7 @@ def slice_results(real_embedder, tmp_path_factory):
     docs = {d: full.docs[d] for d in sorted(relevant | set(distractors))}
     ds = Dataset("counselchat-slice", docs, ds.queries, ds.splits, ds.qrels)
     index, info = build_index(ds, tmp_path_factory.mktemp("eval"), real_embedder)
-    results = evaluate(ds, index, real_embedder, [Config.parse("dense"), Config.parse(HYBRID)],
-                       latency_sample=0)
+    results = evaluate(ds, index, real_embedder, [Config.parse("dense"), Config.parse(HYBRID)], latency_sample=0)
     return {r.config: r.metrics for r in results}, len(ds.queries), len(docs)
 
 
@@ -49,7 +50,10 @@ def test_hybrid_is_at_least_as_good_as_dense(slice_results):
     metrics, _, _ = slice_results
     hybrid = metrics[HYBRID]
     assert hybrid["mrr@10"] >= FLOOR["hybrid"]["mrr@10"] and hybrid["recall@5"] >= FLOOR["hybrid"]["recall@5"], hybrid
-    assert hybrid["mrr@10"] >= metrics["dense"]["mrr@10"] - 0.01 and hybrid["recall@5"] >= metrics["dense"]["recall@5"] - 0.03
+    assert (
+        hybrid["mrr@10"] >= metrics["dense"]["mrr@10"] - 0.01
+        and hybrid["recall@5"] >= metrics["dense"]["recall@5"] - 0.03
+    )
 
 
 # Measured on this slice on 2026-11-27: dense MRR@10 0.788, R@5 0.825; hybrid (alpha 0.1, BM25 depth 300)

@@ -35,3 +35,13 @@ def test_sample_answer_carries_attribution_and_safety(seed_library):
     assert flagged and all(q.claim_note for q in flagged)
     assert answer.safety.growth_note and "Calhoun" in answer.safety.growth_note
     assert "Consent" in answer.safety.note
+
+
+def test_the_bold_answer_tells_rather_than_asks(seed_library):
+    """The seed article's heading 'In what ways does sexual intimacy facilitate…?' restates the sample
+    question and scores high; the sentence shown in bold is one that answers."""
+    answer = seed_library.ask("in what ways does intimacy aid growth?").answer
+    assert answer.quotes
+    for q in answer.quotes:
+        assert q.highlights
+        assert not any(q.text[s:e].rstrip().endswith("?") for s, e in q.highlights), q.text[:120]

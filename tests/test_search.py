@@ -8,9 +8,7 @@ import pytest
 
 from bot.core.errors import IndexBusy
 from bot.core.pipeline import Kind
-from bot.core.library import TagNotFound
 from bot.core.search import rank
-
 from helpers.library import make_test_library, write_article
 
 
@@ -81,8 +79,13 @@ def test_near_duplicate_passages_are_quoted_once(tmp_path, corpus_dir, fake_embe
 
 
 def test_age_restricted_articles_only_where_allowed(tmp_path, corpus_dir, fake_embedder):
-    write_article(corpus_dir, "explicit.md", "Explicit Techniques", "Explicit unicorn techniques described plainly.",
-                  age_restricted="true")
+    write_article(
+        corpus_dir,
+        "explicit.md",
+        "Explicit Techniques",
+        "Explicit unicorn techniques described plainly.",
+        age_restricted="true",
+    )
     lib = make_test_library(corpus_dir, tmp_path / "i3", fake_embedder, min_score=0.1)
     lib.load()
     assert all(q.article != "explicit.md" for q in lib.ask("explicit unicorn techniques").answer.quotes)
@@ -117,16 +120,21 @@ def test_questions_during_a_refresh_are_answered_from_the_old_index(library, cor
     assert library.ask("rivers carve valleys flowing water").answer.quotes[0].article == "rivers.md"
 
 
-def test_a_serving_library_follows_an_index_another_process_published(library, corpus_dir, fake_embedder,
-                                                                       monkeypatch, caplog):
+def test_a_serving_library_follows_an_index_another_process_published(
+    library, corpus_dir, fake_embedder, monkeypatch, caplog
+):
     import logging
 
     from bot.core import library as library_module
 
     monkeypatch.setattr(library_module, "FOLLOW_SECONDS", 3600.0)
     other = make_test_library(corpus_dir, library.store.root, fake_embedder, min_score=0.2)  # e.g. a second shard
-    write_article(corpus_dir, "lighthouse.md", "Lighthouse Keepers",
-                  "Lighthouse keepers trimmed the lamp wicks every evening before the storms.")
+    write_article(
+        corpus_dir,
+        "lighthouse.md",
+        "Lighthouse Keepers",
+        "Lighthouse keepers trimmed the lamp wicks every evening before the storms.",
+    )
     other.refresh()
     question = "what did lighthouse keepers trim before storms?"
     assert not library.ask(question).answer.answered  # looked at once every FOLLOW_SECONDS

@@ -4,25 +4,32 @@ import numpy as np
 import pytest
 
 from bot.core.answer import Quote
-from bot.core.search import (STRONG_MARGIN, WINDOW_CHARS, describe_relevance, search, sentence_weight)
+from bot.core.search import STRONG_MARGIN, WINDOW_CHARS, describe_relevance, search, sentence_weight
 from bot.core.sentences import SentenceIndex, sentence_units
 from bot.core.text import sentence_spans
-
 from helpers.library import make_test_library, write_article
 
-LONG = ("Consent is an ongoing conversation between partners. "
-        "Each person can pause or stop at any moment without giving a reason. "
-        "Checking in with a simple question keeps both people comfortable. "
-        "The FRIES model says consent is freely given, reversible, informed, enthusiastic and specific. "
-        "Partners who practise asking find that it becomes natural over time. "
-        "Silence or stillness is never the same as a yes.")
+LONG = (
+    "Consent is an ongoing conversation between partners. "
+    "Each person can pause or stop at any moment without giving a reason. "
+    "Checking in with a simple question keeps both people comfortable. "
+    "The FRIES model says consent is freely given, reversible, informed, enthusiastic and specific. "
+    "Partners who practise asking find that it becomes natural over time. "
+    "Silence or stillness is never the same as a yes."
+)
 
 
 @pytest.fixture
 def consent_library(tmp_path, fake_embedder):
     corpus = tmp_path / "corpus"
-    write_article(corpus, "consent.md", "Talking About Consent", LONG + "\n\nA second paragraph about rivers, "
-                  "boats and the sea, which has nothing to do with the first one at all.", tags=["consent"])
+    write_article(
+        corpus,
+        "consent.md",
+        "Talking About Consent",
+        LONG + "\n\nA second paragraph about rivers, "
+        "boats and the sea, which has nothing to do with the first one at all.",
+        tags=["consent"],
+    )
     write_article(corpus, "other.md", "Gardening Notes", "Compost feeds earthworms. Mulch keeps moisture in.")
     lib = make_test_library(corpus, tmp_path / "index", fake_embedder, min_score=0.1)
     lib.load()
@@ -75,10 +82,22 @@ def test_relevance_in_words_and_sentence_weight_by_length():
 
 
 def test_excerpt_marks_every_span_inside_the_window():
-    q = Quote(text="One two. Three four. Five six.", title="t", article="a", passage="p", score=0.5, tags=(),
-              site=None, url=None, highlights=((9, 20),), window=(9, 30))
+    q = Quote(
+        text="One two. Three four. Five six.",
+        title="t",
+        article="a",
+        passage="p",
+        score=0.5,
+        tags=(),
+        site=None,
+        url=None,
+        highlights=((9, 20),),
+        window=(9, 30),
+    )
     assert q.excerpt(("<b>", "</b>")) == "…<b>Three four.</b> Five six."
-    assert Quote(text="x", title="t", article="a", passage="p", score=0.5, tags=(), site=None, url=None).excerpt() == "x"
+    assert (
+        Quote(text="x", title="t", article="a", passage="p", score=0.5, tags=(), site=None, url=None).excerpt() == "x"
+    )
 
 
 def test_without_a_sentence_index_search_still_ranks_passages(consent_library):
@@ -97,11 +116,35 @@ def test_without_a_sentence_index_search_still_ranks_passages(consent_library):
 def test_an_excerpt_within_a_limit_keeps_whole_sentences_around_the_answer():
     text = "Alpha one two. Beta three four. The answer is here. Gamma five six. Delta seven eight."
     s = text.index("The answer")
-    q = Quote(text=text, title="t", article="a", passage="p", score=0.5, tags=(), site=None, url=None,
-              highlights=((s, s + len("The answer is here.")),), window=(0, len(text)))
+    q = Quote(
+        text=text,
+        title="t",
+        article="a",
+        passage="p",
+        score=0.5,
+        tags=(),
+        site=None,
+        url=None,
+        highlights=((s, s + len("The answer is here.")),),
+        window=(0, len(text)),
+    )
     assert q.excerpt(limit=200) == text.replace("The answer is here.", "**The answer is here.**")
     assert q.excerpt(limit=40) == "…**The answer is here.** Gamma five six.…"  # the next sentence first
     assert q.excerpt(limit=19) == "…**The answer is here.**…"
-    assert q.excerpt(limit=12) == "…**The answer**…"  # even the answer is cut, at a word
+    assert q.excerpt(limit=12) == "…**The answer is here.**…"  # the answering sentence is never cut
+    long = "word " * 120 + "end."
+    q2 = Quote(
+        text=long,
+        title="t",
+        article="a",
+        passage="p",
+        score=0.5,
+        tags=(),
+        site=None,
+        url=None,
+        highlights=((0, len(long)),),
+        window=(0, len(long)),
+    )
+    assert q2.excerpt(limit=40).endswith("…") and len(q2.excerpt(limit=40)) < 50  # over WHOLE_SENTENCE: cut
     plain = Quote(text=text, title="t", article="a", passage="p", score=0.5, tags=(), site=None, url=None)
     assert plain.excerpt(limit=35) == "Alpha one two. Beta three four.…"

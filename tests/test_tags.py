@@ -2,13 +2,27 @@ import itertools
 
 import pytest
 
-from bot.core.tags import (SUGGEST_CUTOFF, best_display, is_hashtag_line, parse_hashtag_line, split_tag_field,
-                           suggest_tags, tag_display, tag_key)
+from bot.core.tags import (
+    SUGGEST_CUTOFF,
+    best_display,
+    is_hashtag_line,
+    parse_hashtag_line,
+    split_tag_field,
+    suggest_tags,
+    tag_display,
+    tag_key,
+)
 
 
 def test_written_forms_of_one_tag_share_a_key():
-    forms = ["#PostTraumaticGrowth", "post traumatic growth", "posttraumaticgrowth", "Post-Traumatic Growth",
-             "post_traumatic_growth", "  #posttraumaticGROWTH  "]
+    forms = [
+        "#PostTraumaticGrowth",
+        "post traumatic growth",
+        "posttraumaticgrowth",
+        "Post-Traumatic Growth",
+        "post_traumatic_growth",
+        "  #posttraumaticGROWTH  ",
+    ]
     assert {tag_key(f) for f in forms} == {"posttraumaticgrowth"}
 
 
@@ -37,20 +51,79 @@ def test_tag_fields_accept_lists_and_strings():
 # Tags of this library's kind, and misspellings a member might type. The cut-off in suggest_tags was
 # chosen on these: every typo scores at least 75 with fuzz.ratio, every pair of different tags at
 # most 72.7 (a pair sharing a word) and otherwise 69.6.
-TAGS = ["sexual intimacy", "post-traumatic growth", "self-reconstruction", "healing", "connection", "bonding",
-        "attachment", "boundaries", "gardening", "trust", "consent", "shame", "grief", "abuse", "therapy", "ptsd",
-        "anxiety", "communication", "vulnerability", "touch", "pleasure", "desire", "dissociation", "safety",
-        "relationships", "self-esteem", "resilience", "recovery", "survivors", "childhood trauma", "couples",
-        "sexual assault", "emotional intimacy", "oxytocin", "trauma", "intimacy", "body image", "mindfulness"]
+TAGS = [
+    "sexual intimacy",
+    "post-traumatic growth",
+    "self-reconstruction",
+    "healing",
+    "connection",
+    "bonding",
+    "attachment",
+    "boundaries",
+    "gardening",
+    "trust",
+    "consent",
+    "shame",
+    "grief",
+    "abuse",
+    "therapy",
+    "ptsd",
+    "anxiety",
+    "communication",
+    "vulnerability",
+    "touch",
+    "pleasure",
+    "desire",
+    "dissociation",
+    "safety",
+    "relationships",
+    "self-esteem",
+    "resilience",
+    "recovery",
+    "survivors",
+    "childhood trauma",
+    "couples",
+    "sexual assault",
+    "emotional intimacy",
+    "oxytocin",
+    "trauma",
+    "intimacy",
+    "body image",
+    "mindfulness",
+]
 HAND_TYPOS = {
-    "healng": "healing", "heeling": "healing", "attachmnet": "attachment", "atachment": "attachment",
-    "boundries": "boundaries", "boundarys": "boundaries", "conection": "connection", "connnection": "connection",
-    "conscent": "consent", "concent": "consent", "intamacy": "intimacy", "intimicy": "intimacy", "traumma": "trauma",
-    "truama": "trauma", "posttramatic growth": "post-traumatic growth", "post traumatic grwoth": "post-traumatic growth",
-    "sexual intamacy": "sexual intimacy", "self reconstuction": "self-reconstruction", "bondng": "bonding",
-    "vulnerabilty": "vulnerability", "dissasociation": "dissociation", "resiliance": "resilience",
-    "comunication": "communication", "survivers": "survivors", "gardenning": "gardening", "greif": "grief",
-    "shmae": "shame", "trsut": "trust", "abuze": "abuse", "therapie": "therapy", "anxeity": "anxiety", "pstd": "ptsd",
+    "healng": "healing",
+    "heeling": "healing",
+    "attachmnet": "attachment",
+    "atachment": "attachment",
+    "boundries": "boundaries",
+    "boundarys": "boundaries",
+    "conection": "connection",
+    "connnection": "connection",
+    "conscent": "consent",
+    "concent": "consent",
+    "intamacy": "intimacy",
+    "intimicy": "intimacy",
+    "traumma": "trauma",
+    "truama": "trauma",
+    "posttramatic growth": "post-traumatic growth",
+    "post traumatic grwoth": "post-traumatic growth",
+    "sexual intamacy": "sexual intimacy",
+    "self reconstuction": "self-reconstruction",
+    "bondng": "bonding",
+    "vulnerabilty": "vulnerability",
+    "dissasociation": "dissociation",
+    "resiliance": "resilience",
+    "comunication": "communication",
+    "survivers": "survivors",
+    "gardenning": "gardening",
+    "greif": "grief",
+    "shmae": "shame",
+    "trsut": "trust",
+    "abuze": "abuse",
+    "therapie": "therapy",
+    "anxeity": "anxiety",
+    "pstd": "ptsd",
 }
 _ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 
@@ -61,8 +134,12 @@ def _one_edit_typos(word: str) -> list[str]:
     row = next(r for r in _ROWS if word[i] in r) if word[i].isalpha() else "q"
     j = row.find(word[i])
     neighbour = row[j + 1] if j + 1 < len(row) else row[j - 1]
-    return [word[:i] + word[i + 1:], word[:i] + word[i] + word[i:], word[:i] + word[i + 1] + word[i] + word[i + 2:],
-            word[:i] + neighbour + word[i + 1:]]
+    return [
+        word[:i] + word[i + 1 :],
+        word[:i] + word[i] + word[i:],
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :],
+        word[:i] + neighbour + word[i + 1 :],
+    ]
 
 
 def _typos():
@@ -101,6 +178,8 @@ def test_a_different_tag_is_not_offered_for_shared_letters(tags):
 def test_the_cut_off_sits_between_the_measured_typos_and_unrelated_pairs():
     from rapidfuzz import fuzz
 
-    worst_typo = min(fuzz.ratio(tag_key(typo), tag_key(meant)) for typo, meant in _typos() if tag_key(typo) != tag_key(meant))
+    worst_typo = min(
+        fuzz.ratio(tag_key(typo), tag_key(meant)) for typo, meant in _typos() if tag_key(typo) != tag_key(meant)
+    )
     best_unrelated = max(fuzz.ratio(tag_key(a), tag_key(b)) for a, b in itertools.combinations(TAGS, 2))
     assert best_unrelated < SUGGEST_CUTOFF <= worst_typo

@@ -11,8 +11,13 @@ from .text import sentence_spans
 
 _spans = lru_cache(maxsize=512)(sentence_spans)  # an answer is trimmed a few times to fit a screen
 
-NO_ANSWER = ("Nothing in the library matches this closely enough to quote, so I won't guess. "
-             "Try other words, or browse the topics with the tags list.")
+NO_ANSWER = (
+    "Nothing in the library matches this closely enough to quote, so I won't guess. "
+    "Try other words, or browse the topics with the tags list."
+)
+
+# The answering sentence is shown whole up to this length, even where the excerpt is trimmed shorter.
+WHOLE_SENTENCE = 480
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,9 @@ class Quote:
         """The relevance shown: it only goes down the list of an answer's quotes."""
         return self.score
 
-    def excerpt(self, mark: tuple[str, str] = ("**", "**"), ellipsis: str = "…", limit: int | None = None,
-                escape=None) -> str:
+    def excerpt(
+        self, mark: tuple[str, str] = ("**", "**"), ellipsis: str = "…", limit: int | None = None, escape=None
+    ) -> str:
         """The best window of the passage with the answering sentences between ``mark``s.
 
         ``limit``: at most this many characters of passage text, whole sentences kept around the
@@ -64,13 +70,16 @@ class Quote:
 
     def _trim(self, lo: int, hi: int, limit: int) -> tuple[int, int]:
         """A span of at most ``limit`` characters inside (lo, hi): the answering sentences (or the
-        first of them, or its first ``limit`` characters cut at a word), widened by whole sentences,
-        the next one first, then the one before, in turn."""
+        first of them, whole, even over ``limit`` when it is under WHOLE_SENTENCE; else its first
+        ``limit`` characters cut at a word), widened by whole sentences, the next one first, then
+        the one before, in turn."""
         units = [(s, e) for s, e in _spans(self.text) if s >= lo and e <= hi] or [(lo, hi)]
         marked = [(s, e) for s, e in self.highlights if s >= lo and e <= hi]
         core = (marked[0][0], marked[-1][1]) if marked else units[0]
         if core[1] - core[0] > limit and marked:
             core = marked[0]
+            if core[1] - core[0] <= WHOLE_SENTENCE:  # the answer is never cut mid-sentence
+                return core
         if core[1] - core[0] > limit:
             cut = self.text.rfind(" ", core[0], core[0] + limit)
             return core[0], cut if cut > core[0] + limit // 2 else core[0] + limit
@@ -94,22 +103,44 @@ class Quote:
         return " — ".join(p for p in (self.site, self.url) if p) or self.article
 
     def as_dict(self) -> dict:
-        return {"text": self.text, "title": self.title, "article": self.article, "passage": self.passage,
-                "score": round(self.score, 4), "tags": list(self.tags), "source": self.source, "site": self.site,
-                "url": self.url, "label": messages().unreviewed_label, "claim_note": self.claim_note,
-                "match": self.match, "highlights": [list(h) for h in self.highlights],
-                "window": list(self.window) if self.window else None,
-                "passage_score": round(self.passage_score, 4), "sentence_score": round(self.sentence_score, 4)}
+        return {
+            "text": self.text,
+            "title": self.title,
+            "article": self.article,
+            "passage": self.passage,
+            "score": round(self.score, 4),
+            "tags": list(self.tags),
+            "source": self.source,
+            "site": self.site,
+            "url": self.url,
+            "label": messages().unreviewed_label,
+            "claim_note": self.claim_note,
+            "match": self.match,
+            "highlights": [list(h) for h in self.highlights],
+            "window": list(self.window) if self.window else None,
+            "passage_score": round(self.passage_score, 4),
+            "sentence_score": round(self.sentence_score, 4),
+        }
 
 
 def quote_from_hit(hit: Hit, tag_display, claim: bool) -> Quote:
     article = hit.article
     return Quote(
-        text=hit.passage.text, title=article.title, article=article.path, passage=hit.passage.id,
-        score=hit.score, tags=tuple(dict.fromkeys(tag_display(k) for k in article.tag_keys)),
-        site=article.site, url=article.url, claim_note=messages().claim_note if claim else None,
-        age_restricted=article.age_restricted, highlights=hit.highlights, window=hit.window, match=hit.match,
-        passage_score=hit.cosine, sentence_score=hit.sentence_score,
+        text=hit.passage.text,
+        title=article.title,
+        article=article.path,
+        passage=hit.passage.id,
+        score=hit.score,
+        tags=tuple(dict.fromkeys(tag_display(k) for k in article.tag_keys)),
+        site=article.site,
+        url=article.url,
+        claim_note=messages().claim_note if claim else None,
+        age_restricted=article.age_restricted,
+        highlights=hit.highlights,
+        window=hit.window,
+        match=hit.match,
+        passage_score=hit.cosine,
+        sentence_score=hit.sentence_score,
     )
 
 
@@ -138,8 +169,12 @@ class Answer:
         return tuple(notes)
 
     def as_dict(self) -> dict:
-        return {"question": self.question, "answered": self.answered,
-                "passages": [q.as_dict() for q in self.quotes], "safety": self.safety.as_dict()}
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "passages": [q.as_dict() for q in self.quotes],
+            "safety": self.safety.as_dict(),
+        }
 
 
 def render_text(answer: Answer) -> str:

@@ -43,8 +43,15 @@ def corpus_change(root: Path):
 
 
 class AutoRefresh:
-    def __init__(self, library: Library, report: Report, *, watch: bool = False, every: float | None = None,
-                 debounce: float = DEBOUNCE_SECONDS) -> None:
+    def __init__(
+        self,
+        library: Library,
+        report: Report,
+        *,
+        watch: bool = False,
+        every: float | None = None,
+        debounce: float = DEBOUNCE_SECONDS,
+    ) -> None:
         self.library = library
         self.report = report
         self.watch = watch
@@ -93,8 +100,13 @@ class AutoRefresh:
         root = self.library.corpus_dir
         root.mkdir(parents=True, exist_ok=True)
         await self.refresh_if_stale()  # anything that changed while the bot was down
-        async for _ in awatch(root, watch_filter=corpus_change(root.resolve()), debounce=int(self.debounce * 1000),
-                              stop_event=self._stop, recursive=True):
+        async for _ in awatch(
+            root,
+            watch_filter=corpus_change(root.resolve()),
+            debounce=int(self.debounce * 1000),
+            stop_event=self._stop,
+            recursive=True,
+        ):
             await self.refresh_if_stale()
 
     async def _period(self) -> None:
@@ -127,8 +139,12 @@ class AutoRefresh:
                     await self.report(None, exc)
                 return None
             self._failed = None
-            log.info("automatic refresh published=%s embedded=%d reused=%d", report.published,
-                     report.passages_embedded, report.passages_reused)
+            log.info(
+                "automatic refresh published=%s embedded=%d reused=%d",
+                report.published,
+                report.passages_embedded,
+                report.passages_reused,
+            )
             if report.published:
                 await self.report(report, None)
             return report

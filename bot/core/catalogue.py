@@ -25,8 +25,17 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 
 
 def _article_row(a: Article) -> dict:
-    return {"path": a.path, "title": a.title, "site": a.site, "url": a.url, "tags": list(a.tags), "date": a.date,
-            "age_restricted": a.age_restricted, "content_hash": a.content_hash, "body_chars": len(a.body)}
+    return {
+        "path": a.path,
+        "title": a.title,
+        "site": a.site,
+        "url": a.url,
+        "tags": list(a.tags),
+        "date": a.date,
+        "age_restricted": a.age_restricted,
+        "content_hash": a.content_hash,
+        "body_chars": len(a.body),
+    }
 
 
 class Catalogue:
@@ -53,7 +62,7 @@ class Catalogue:
         ids, starts, counts = np.unique(passage_articles[order], return_index=True, return_counts=True)
         paths = list(articles)
         for a, s, c in zip(ids.tolist(), starts.tolist(), counts.tolist()):
-            self._passages_of[paths[a]] = order[s:s + c]
+            self._passages_of[paths[a]] = order[s : s + c]
         tag_parts: dict[str, list[np.ndarray]] = {}
         open_parts: list[np.ndarray] = []
         for article in articles.values():
@@ -91,8 +100,9 @@ class Catalogue:
                 articles[row["path"]] = Article(body="", **row)
             owners = np.load(folder / "passage_articles.npy", allow_pickle=False)
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise IndexCorrupt(f"the catalogue in {folder.parent} is damaged ({type(exc).__name__}). "
-                               f"{REBUILD_HINT}") from None
+            raise IndexCorrupt(
+                f"the catalogue in {folder.parent} is damaged ({type(exc).__name__}). {REBUILD_HINT}"
+            ) from None
         problems = []
         if len(owners) != passages:
             problems.append("passage tables of different lengths")

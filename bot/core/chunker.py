@@ -61,8 +61,9 @@ def _hard_split(text: str, start: int, end: int, count: TokenCounter, budget: in
     return out
 
 
-def _pack(text: str, units: list[tuple[int, int]], count: TokenCounter, budget: int,
-          finer: list[re.Pattern[str]]) -> list[tuple[int, int]]:
+def _pack(
+    text: str, units: list[tuple[int, int]], count: TokenCounter, budget: int, finer: list[re.Pattern[str]]
+) -> list[tuple[int, int]]:
     """Greedily join adjacent units into spans within budget; split over-long units more finely."""
     out: list[tuple[int, int]] = []
     cur: tuple[int, int] | None = None
@@ -110,7 +111,7 @@ def split_spans(text: str, count: TokenCounter, max_tokens: int, min_tokens: int
     i = 0
     while i < len(spans):
         s, e = spans[i]
-        while i + 1 < len(spans) and count(text[s:e]) < min_tokens and count(text[s:spans[i + 1][1]]) <= max_tokens:
+        while i + 1 < len(spans) and count(text[s:e]) < min_tokens and count(text[s : spans[i + 1][1]]) <= max_tokens:
             i += 1
             e = spans[i][1]
         merged.append((s, e))
@@ -140,8 +141,9 @@ def chunk_article(article: Article, count: TokenCounter, max_tokens: int, min_to
     return passages
 
 
-def chunk_articles(articles: Iterable[Article], count: TokenCounter, model_max_tokens: int,
-                   max_tokens: int = 256, min_tokens: int = 40) -> list[Passage]:
+def chunk_articles(
+    articles: Iterable[Article], count: TokenCounter, model_max_tokens: int, max_tokens: int = 256, min_tokens: int = 40
+) -> list[Passage]:
     """Passages of all articles. The title shares the model's window, so it shrinks the budget."""
     out: list[Passage] = []
     for article in articles:

@@ -108,9 +108,7 @@ def readable_title(title: str) -> str:
     if not letters or not all(c.isupper() for c in letters):
         return title
     words = title.lower().split(" ")
-    return " ".join(
-        w if (i and w in _SMALL_WORDS) else w[:1].upper() + w[1:] for i, w in enumerate(words)
-    )
+    return " ".join(w if (i and w in _SMALL_WORDS) else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
 
 def _as_bool(value: object) -> bool:
@@ -175,15 +173,22 @@ def _parse_markdown(text: str, path: Path) -> dict:
         post = frontmatter.loads(text)
     except yaml.YAMLError as exc:
         if lost:
-            raise ArticleError(f"malformed front matter: YAML reads {lost[0]} as the start of a comment; {fix}") from None
+            raise ArticleError(
+                f"malformed front matter: YAML reads {lost[0]} as the start of a comment; {fix}"
+            ) from None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ArticleError(f"malformed front matter ({problem})") from None
     except Exception as exc:  # frontmatter raises assorted errors on odd headers
         raise ArticleError(f"malformed front matter ({type(exc).__name__})") from None
     meta = post.metadata if isinstance(post.metadata, dict) else {}
     if lost:
-        log.warning("%s: YAML reads %s in the front matter as the start of a comment, so it and the rest of its "
-                    "line are ignored; %s", path, ", ".join(lost), fix)
+        log.warning(
+            "%s: YAML reads %s in the front matter as the start of a comment, so it and the rest of its "
+            "line are ignored; %s",
+            path,
+            ", ".join(lost),
+            fix,
+        )
     body = _normalize_text(post.content)
     title = meta.get("title")
     if not title:
@@ -202,6 +207,7 @@ def _parse_markdown(text: str, path: Path) -> dict:
 
 def _justext_paragraphs(html_text: str) -> list:
     import justext
+
     # jusText needs lxml.html.clean, which lxml 6 ships as this separate package; imported here by
     # name so that the install check and the declared-dependency test see it (pip 23.2 leaves it out
     # when it meets jusText's lxml[html_clean]).
@@ -243,8 +249,15 @@ def _parse_text(text: str, path: Path) -> dict:
     # jusText joins a paragraph's lines; use the original paragraphs so no text is reworded.
     by_flat = {" ".join(p.split()): p for p in paragraphs}
     body = "\n\n".join(by_flat.get(" ".join(k.split()), k) for k in kept)
-    return {"title": title, "body": body, "site": None, "url": None, "tags": tags, "date": None,
-            "age_restricted": False}
+    return {
+        "title": title,
+        "body": body,
+        "site": None,
+        "url": None,
+        "tags": tags,
+        "date": None,
+        "age_restricted": False,
+    }
 
 
 def _inline_text(element) -> str:
@@ -294,9 +307,14 @@ def _parse_html(text: str, path: Path) -> dict:
     # Dates only from the page's own date metadata (meta tags, JSON-LD, <time datetime>, its
     # address): htmldate's extensive search also reads dates in the text, and took a footer's
     # "© 2024" for the article's date (2024-01-01).
-    doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False,
-                                      include_tables=True, favor_precision=True,
-                                      date_extraction_params={"extensive_search": False, "original_date": True})
+    doc = trafilatura.bare_extraction(
+        text,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        favor_precision=True,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
     meta = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
     title = readable_title(meta.get("title") or _humanize_stem(path))
     if meta.get("body") is not None:
@@ -493,13 +511,23 @@ def _set_aside(source: Path, corpus: Path) -> Path:
     try:
         os.replace(source, target)
     except OSError as exc:
-        raise CorpusError(f"wrote the article, but could not move {source} out of the corpus "
-                          f"({exc.strerror or exc}); move or delete it, or the build will index both") from None
+        raise CorpusError(
+            f"wrote the article, but could not move {source} out of the corpus "
+            f"({exc.strerror or exc}); move or delete it, or the build will index both"
+        ) from None
     return target
 
 
-def import_article(source: Path, corpus: Path, *, site: str | None = None, url: str | None = None,
-                   tags: list[str] | None = None, age_restricted: bool = False, force: bool = False) -> Imported:
+def import_article(
+    source: Path,
+    corpus: Path,
+    *,
+    site: str | None = None,
+    url: str | None = None,
+    tags: list[str] | None = None,
+    age_restricted: bool = False,
+    force: bool = False,
+) -> Imported:
     """Clean a saved page (txt/html/md) and write it into the corpus as Markdown.
 
     An article with the same title is replaced only with ``force``. A saved page inside the corpus
@@ -511,10 +539,14 @@ def import_article(source: Path, corpus: Path, *, site: str | None = None, url: 
         raise CorpusError(f"file not found: {source}")
     article = load_article(source.resolve(), source.resolve().parent)
     article = Article(
-        path=article.path, title=article.title, body=_drop_repeated_title(article.title, article.body),
-        site=site or article.site, url=url or article.url,
+        path=article.path,
+        title=article.title,
+        body=_drop_repeated_title(article.title, article.body),
+        site=site or article.site,
+        url=url or article.url,
         tags=tuple(dict.fromkeys([*article.tags, *(tags or [])])),
-        date=article.date, age_restricted=age_restricted or article.age_restricted,
+        date=article.date,
+        age_restricted=age_restricted or article.age_restricted,
         content_hash=article.content_hash,
     )
     corpus.mkdir(parents=True, exist_ok=True)

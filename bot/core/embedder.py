@@ -19,6 +19,7 @@ from .models import DEFAULT_MODEL, resolve_model  # noqa: F401 (imported from he
 
 log = logging.getLogger(__name__)
 
+
 class Embedder(Protocol):
     """What the index and search need from an embedding model."""
 
@@ -64,7 +65,10 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             vectors = self._model.encode(
-                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
                 show_progress_bar=show_progress,
             )
             self.calls += len(texts)
@@ -77,7 +81,9 @@ class SentenceTransformerEmbedder:
 ENCODERS = ("torch", "onnx-int8")
 
 
-def load_embedder(model: str | None = None, *, encoder: str = "torch", cache_dir: Path | str = "index/models") -> Embedder:
+def load_embedder(
+    model: str | None = None, *, encoder: str = "torch", cache_dir: Path | str = "index/models"
+) -> Embedder:
     """The configured embedder. One place, so the CLI, the bot and benchmarks load it alike.
 
     ``encoder``: "torch" (sentence-transformers, the reference) or "onnx-int8" (the model exported

@@ -26,8 +26,13 @@ TIMEOUT = 20.0  # seconds for the whole fetch, redirects included
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 # What a page may be, and the file type it is read as (the corpus loader's own formats).
-TYPES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "text/markdown": ".md",
-         "text/x-markdown": ".md"}
+TYPES = {
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "text/x-markdown": ".md",
+}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 Resolver = Callable[[str, int], list[str]]
@@ -139,8 +144,15 @@ def _decode(data: bytes, charset: str | None, suffix: str) -> bytes:
     return text.encode("utf-8")
 
 
-def fetch(url: str, *, allow_private: bool = False, max_bytes: int = MAX_FILE_BYTES, timeout: float = TIMEOUT,
-          resolver: Resolver = resolve, refusal: Callable[[str], str | None] = address_refusal) -> Page:
+def fetch(
+    url: str,
+    *,
+    allow_private: bool = False,
+    max_bytes: int = MAX_FILE_BYTES,
+    timeout: float = TIMEOUT,
+    resolver: Resolver = resolve,
+    refusal: Callable[[str], str | None] = address_refusal,
+) -> Page:
     """Fetch ``url`` (following at most MAX_REDIRECTS redirects, each checked like the first)."""
     deadline = time.monotonic() + timeout
 
@@ -163,9 +175,15 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = MAX_FILE_BY
         conn = _connect(target, addresses, left())
         sock = conn.sock  # kept: http.client lets go of it once a response says the connection will close
         try:
-            conn.request("GET", target.path, headers={
-                "User-Agent": f"intimacy-library-bot/{__version__}", "Accept-Encoding": "identity",
-                "Accept": "text/html, application/xhtml+xml, text/plain, text/markdown;q=0.9"})
+            conn.request(
+                "GET",
+                target.path,
+                headers={
+                    "User-Agent": f"intimacy-library-bot/{__version__}",
+                    "Accept-Encoding": "identity",
+                    "Accept": "text/html, application/xhtml+xml, text/plain, text/markdown;q=0.9",
+                },
+            )
             response = conn.getresponse()
             if response.status in (301, 302, 303, 307, 308):
                 location = response.getheader("Location")
@@ -181,8 +199,9 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = MAX_FILE_BY
                 raise FetchError(f"the page is {kind}; the library takes HTML, plain text or Markdown")
             length = response.getheader("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
-                raise FetchError(f"the page is too large ({int(length) // 1024} KiB; the limit is "
-                                 f"{max_bytes // 1024} KiB)")
+                raise FetchError(
+                    f"the page is too large ({int(length) // 1024} KiB; the limit is {max_bytes // 1024} KiB)"
+                )
             body = bytearray()
             while True:
                 if sock.fileno() != -1:  # closed once a response that ends the connection is read

@@ -57,11 +57,16 @@ class Staleness:
     def summary(self) -> str:
         if not self.stale:
             return "up to date with the corpus"
-        names = [f"{p} (added)" for p in self.added] + [f"{p} (changed)" for p in self.changed] + \
-                [f"{p} (removed)" for p in self.removed]
+        names = (
+            [f"{p} (added)" for p in self.added]
+            + [f"{p} (changed)" for p in self.changed]
+            + [f"{p} (removed)" for p in self.removed]
+        )
         more = f", and {self.count - SHOWN} more" if self.count > SHOWN else ""
-        return (f"out of date: {plural(self.count, 'article')} added, changed or removed since the last build: "
-                f"{', '.join(names[:SHOWN])}{more}")
+        return (
+            f"out of date: {plural(self.count, 'article')} added, changed or removed since the last build: "
+            f"{', '.join(names[:SHOWN])}{more}"
+        )
 
 
 def staleness(root: Path | str, indexed: dict[str, str], skipped: dict[str, str]) -> Staleness:

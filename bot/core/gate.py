@@ -68,7 +68,7 @@ class BulkEncoder:
         parts = []
         for lo in range(0, len(texts), self._slice):
             with self._gate.bulk():
-                parts.append(self._embedder.encode(list(texts[lo:lo + self._slice]), **kwargs))
+                parts.append(self._embedder.encode(list(texts[lo : lo + self._slice]), **kwargs))
         if not parts:
             return self._embedder.encode([], **kwargs)
         return np.concatenate(parts)

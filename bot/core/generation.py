@@ -67,17 +67,20 @@ class Generation:
             self.sentences.save(folder / "sentences")
 
     @classmethod
-    def load(cls, path: Path, manifest: dict, *, model: str | None = None,
-             dimension: int | None = None) -> "Generation":
+    def load(
+        cls, path: Path, manifest: dict, *, model: str | None = None, dimension: int | None = None
+    ) -> "Generation":
         """The generation in ``path`` described by ``manifest``; refused if built for another model."""
         if model is not None and manifest.get("model") != model:
             raise IndexMismatch(
                 f"the index was built with model '{manifest.get('model')}' but the configured model is "
-                f"'{model}'. {REBUILD_HINT}")
+                f"'{model}'. {REBUILD_HINT}"
+            )
         if dimension is not None and manifest.get("dimension") != dimension:
             raise IndexMismatch(
                 f"the index has {manifest.get('dimension')}-dimensional vectors but the model makes "
-                f"{dimension}-dimensional ones. {REBUILD_HINT}")
+                f"{dimension}-dimensional ones. {REBUILD_HINT}"
+            )
         try:
             n, dim = int(manifest["passages"]), int(manifest["dimension"])
         except (KeyError, TypeError, ValueError):
@@ -87,8 +90,11 @@ class Generation:
             vectors = VectorIndex.load(path / "vectors", manifest, size=n, dimension=dim)
             catalogue = Catalogue.load(path / "catalogue", n)
             lexical = LexicalIndex.load(path / "lexical", n) if manifest.get("lexical") else None
-            sentences = (SentenceIndex.load(path / "sentences", manifest["sentences"], passages=n, dimension=dim)
-                         if isinstance(manifest.get("sentences"), dict) else None)
+            sentences = (
+                SentenceIndex.load(path / "sentences", manifest["sentences"], passages=n, dimension=dim)
+                if isinstance(manifest.get("sentences"), dict)
+                else None
+            )
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             passages.close()
             raise IndexCorrupt(f"the index in {path} is damaged ({type(exc).__name__}). {REBUILD_HINT}") from None

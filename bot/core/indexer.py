@@ -15,11 +15,11 @@ from typing import Callable
 import numpy as np
 
 from .. import __version__
+from .catalogue import Catalogue
 from .chunker import Passage, chunk_articles
 from .corpus import CorpusScan, Skipped, scan_corpus
 from .embedder import Embedder
 from .errors import IndexError_
-from .catalogue import Catalogue
 from .freshness import skipped_hashes
 from .generation import FORMAT_VERSION, Generation
 from .lexical import LexicalIndex
@@ -73,13 +73,19 @@ class BuildReport:
         if self.full_rebuild_reason:
             out.append(f"Full rebuild: {self.full_rebuild_reason}.")
         if not self.published:
-            out.append(f"No change: the index is up to date ({plural(self.articles_total, 'article')}, "
-                       f"{plural(self.passages_total, 'passage')}).")
+            out.append(
+                f"No change: the index is up to date ({plural(self.articles_total, 'article')}, "
+                f"{plural(self.passages_total, 'passage')})."
+            )
         else:
-            out.append(f"Articles: {len(self.articles_added):,} added, {len(self.articles_changed):,} changed, "
-                       f"{len(self.articles_removed):,} removed, {self.articles_total:,} in all.")
-            out.append(f"Passages: {self.passages_embedded:,} embedded, {self.passages_reused:,} reused, "
-                       f"{self.passages_total:,} in all.")
+            out.append(
+                f"Articles: {len(self.articles_added):,} added, {len(self.articles_changed):,} changed, "
+                f"{len(self.articles_removed):,} removed, {self.articles_total:,} in all."
+            )
+            out.append(
+                f"Passages: {self.passages_embedded:,} embedded, {self.passages_reused:,} reused, "
+                f"{self.passages_total:,} in all."
+            )
             out.append(f"Sentences: {self.sentences_embedded:,} embedded, {self.sentences_total:,} in all.")
         for s in self.skipped:
             out.append(f"Skipped {s.path}: {s.reason}")
@@ -88,13 +94,19 @@ class BuildReport:
 
     def as_dict(self) -> dict:
         return {
-            "articles_added": self.articles_added, "articles_changed": self.articles_changed,
-            "articles_removed": self.articles_removed, "articles_total": self.articles_total,
-            "passages_total": self.passages_total, "passages_embedded": self.passages_embedded,
-            "passages_reused": self.passages_reused, "sentences_total": self.sentences_total,
-            "sentences_embedded": self.sentences_embedded, "published": self.published,
+            "articles_added": self.articles_added,
+            "articles_changed": self.articles_changed,
+            "articles_removed": self.articles_removed,
+            "articles_total": self.articles_total,
+            "passages_total": self.passages_total,
+            "passages_embedded": self.passages_embedded,
+            "passages_reused": self.passages_reused,
+            "sentences_total": self.sentences_total,
+            "sentences_embedded": self.sentences_embedded,
+            "published": self.published,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "seconds": round(self.seconds, 3), "full_rebuild_reason": self.full_rebuild_reason,
+            "seconds": round(self.seconds, 3),
+            "full_rebuild_reason": self.full_rebuild_reason,
         }
 
 
@@ -105,8 +117,7 @@ def _embed_hash(text: str) -> str:
 def _versions() -> dict:
     import faiss
 
-    out = {"bot": __version__, "python": platform.python_version(), "faiss": faiss.__version__,
-           "numpy": np.__version__}
+    out = {"bot": __version__, "python": platform.python_version(), "faiss": faiss.__version__, "numpy": np.__version__}
     try:
         import sentence_transformers
 
@@ -149,10 +160,18 @@ def _same_index_type(prev: LoadedIndex, wanted: str) -> bool:
     return prev.index_type == wanted or (wanted == "hnsw" and bool(prev.manifest.get("hnsw_fallback")))
 
 
-def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder, *,
-                  chunking: ChunkSettings = ChunkSettings(), progress: Progress | None = None,
-                  batch_size: int = 32, scan: CorpusScan | None = None, live: LoadedIndex | None = None,
-                  index_type: str = "auto") -> BuildReport:
+def refresh_index(
+    corpus_dir: Path | str,
+    store: IndexStore,
+    embedder: Embedder,
+    *,
+    chunking: ChunkSettings = ChunkSettings(),
+    progress: Progress | None = None,
+    batch_size: int = 32,
+    scan: CorpusScan | None = None,
+    live: LoadedIndex | None = None,
+    index_type: str = "auto",
+) -> BuildReport:
     """Bring the index in ``store`` up to date with ``corpus_dir``; publish a new generation if needed.
 
     Holds the store's build lock (IndexBusy if another build runs). The live index keeps serving
@@ -166,8 +185,11 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         report = BuildReport(skipped=list(scan.skipped), articles_total=len(scan.articles))
         prev, reason = _previous(store, embedder, live)
         report.full_rebuild_reason = reason
-        settings = {"max_tokens": chunking.max_tokens, "min_tokens": chunking.min_tokens,
-                    "title_context": chunking.title_context}
+        settings = {
+            "max_tokens": chunking.max_tokens,
+            "min_tokens": chunking.min_tokens,
+            "title_context": chunking.title_context,
+        }
         fingerprint = scan.fingerprint()
 
         old_hashes = {a.path: a.content_hash for a in prev.articles.values()} if prev else {}
@@ -177,11 +199,15 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         report.articles_changed = sorted(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
 
         skipped_files = skipped_hashes(corpus_dir, scan.skipped)
-        if (prev is not None and prev.manifest.get("corpus_fingerprint") == fingerprint
-                and prev.manifest.get("skipped_files", {}) == skipped_files
-                and prev.manifest.get("chunking") == settings and prev.lexical is not None
-                and prev.sentences is not None
-                and _same_index_type(prev, choose_index_type(index_type, prev.size))):
+        if (
+            prev is not None
+            and prev.manifest.get("corpus_fingerprint") == fingerprint
+            and prev.manifest.get("skipped_files", {}) == skipped_files
+            and prev.manifest.get("chunking") == settings
+            and prev.lexical is not None
+            and prev.sentences is not None
+            and _same_index_type(prev, choose_index_type(index_type, prev.size))
+        ):
             report.passages_total = report.passages_reused = prev.size
             report.sentences_total = prev.sentences.size
             report.seconds = time.perf_counter() - started
@@ -192,22 +218,28 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
 
         # Unchanged articles keep their passages, hashes and vectors: only what changed is chunked
         # (tokenized) and embedded. Passages are reused only if the same bot and settings made them.
-        same_chunking = (prev is not None and prev.manifest.get("chunking") == settings
-                         and prev.manifest.get("versions", {}).get("bot") == __version__)
+        same_chunking = (
+            prev is not None
+            and prev.manifest.get("chunking") == settings
+            and prev.manifest.get("versions", {}).get("bot") == __version__
+        )
         old_content = {a.path: a.content_hash for a in prev.articles.values()} if same_chunking else {}
         passages: list[Passage] = []
         hashes: list[str] = []
         reused_rows: list[int] = []  # per passage: its row in prev, or -1
         for article in scan.articles:
-            old_rows = prev.rows_of_article(article.path) if old_content.get(article.path) == article.content_hash else None
+            old_rows = (
+                prev.rows_of_article(article.path) if old_content.get(article.path) == article.content_hash else None
+            )
             if old_rows is not None and len(old_rows):
                 for row in old_rows.tolist():
                     passages.append(prev.passages[row])
                     hashes.append(prev.embed_hashes[row].decode("ascii"))
                     reused_rows.append(row)
                 continue
-            for p in chunk_articles([article], embedder.count_tokens, embedder.max_tokens,
-                                    chunking.max_tokens, chunking.min_tokens):
+            for p in chunk_articles(
+                [article], embedder.count_tokens, embedder.max_tokens, chunking.max_tokens, chunking.min_tokens
+            ):
                 passages.append(p)
                 hashes.append(_embed_hash(embedded(p)))
                 reused_rows.append(-1)
@@ -223,11 +255,30 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
         todo = np.flatnonzero(source < 0).tolist()
         unit_todo = np.flatnonzero(unit_source < 0).tolist()
         total = len(todo) + len(unit_todo)
-        vectors = _fill(prev.vectors_of if prev is not None else None, source, todo, embedder.dimension,
-                        lambda i: embedded(passages[i]), embedder, batch_size, progress, 0, total)
-        unit_vectors = _fill(prev.sentences.vectors.vectors_of if prev is not None and prev.sentences else None,
-                             unit_source, unit_todo, embedder.dimension, lambda i: units[i], embedder,
-                             batch_size, progress, len(todo), total)
+        vectors = _fill(
+            prev.vectors_of if prev is not None else None,
+            source,
+            todo,
+            embedder.dimension,
+            lambda i: embedded(passages[i]),
+            embedder,
+            batch_size,
+            progress,
+            0,
+            total,
+        )
+        unit_vectors = _fill(
+            prev.sentences.vectors.vectors_of if prev is not None and prev.sentences else None,
+            unit_source,
+            unit_todo,
+            embedder.dimension,
+            lambda i: units[i],
+            embedder,
+            batch_size,
+            progress,
+            len(todo),
+            total,
+        )
         report.passages_total = len(passages)
         report.passages_embedded = len(todo)
         report.passages_reused = len(passages) - len(todo)
@@ -236,11 +287,16 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
 
         kind = choose_index_type(index_type, len(passages))
         unit_kind = choose_index_type(index_type, len(units))
-        probes = (embedder.encode(_probe_sentences(passages), batch_size=batch_size)
-                  if "hnsw" in (kind, unit_kind) else None)
+        probes = (
+            embedder.encode(_probe_sentences(passages), batch_size=batch_size) if "hnsw" in (kind, unit_kind) else None
+        )
         vector_index = VectorIndex.build(vectors, kind, embedder.dimension, probes)
-        sentence_index = SentenceIndex(VectorIndex.build(unit_vectors, unit_kind, embedder.dimension, probes),
-                                       first, spans, np.asarray([h.encode("ascii") for h in unit_hashes], dtype="S32"))
+        sentence_index = SentenceIndex(
+            VectorIndex.build(unit_vectors, unit_kind, embedder.dimension, probes),
+            first,
+            spans,
+            np.asarray([h.encode("ascii") for h in unit_hashes], dtype="S32"),
+        )
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": embedder.name,
@@ -258,8 +314,16 @@ def refresh_index(corpus_dir: Path | str, store: IndexStore, embedder: Embedder,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "versions": _versions(),
         }
-        report.generation = publish_generation(store, manifest, vector_index, passages, hashes, scan.articles,
-                                               LexicalIndex.build([embedded(p) for p in passages]), sentence_index)
+        report.generation = publish_generation(
+            store,
+            manifest,
+            vector_index,
+            passages,
+            hashes,
+            scan.articles,
+            LexicalIndex.build([embedded(p) for p in passages]),
+            sentence_index,
+        )
         report.published = True
         report.seconds = time.perf_counter() - started
         return report
@@ -275,8 +339,18 @@ def _unit_sources(prev: Generation | None, unit_hashes: list[str]) -> np.ndarray
     return np.asarray([old.get(h.encode("ascii"), -1) for h in unit_hashes], dtype=np.int64)
 
 
-def _fill(reuse, source: np.ndarray, todo: list[int], dimension: int, text_of, embedder: Embedder,
-          batch_size: int, progress: Progress | None, done: int, total: int) -> np.ndarray:
+def _fill(
+    reuse,
+    source: np.ndarray,
+    todo: list[int],
+    dimension: int,
+    text_of,
+    embedder: Embedder,
+    batch_size: int,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> np.ndarray:
     """Vectors for every entry: reused (``reuse(source rows)``) where ``source`` >= 0, embedded for ``todo``."""
     vectors = np.zeros((len(source), dimension), dtype=np.float32)
     have = np.flatnonzero(source >= 0)
@@ -284,16 +358,23 @@ def _fill(reuse, source: np.ndarray, todo: list[int], dimension: int, text_of, e
         vectors[have] = reuse(source[have])
     step = max(batch_size, 256)
     for lo in range(0, len(todo), step):
-        batch = todo[lo:lo + step]
+        batch = todo[lo : lo + step]
         vectors[batch] = embedder.encode([text_of(i) for i in batch], batch_size=batch_size)
         if progress:
             progress(done + min(lo + step, len(todo)), total)
     return vectors
 
 
-def publish_generation(store: IndexStore, manifest: dict, vector_index: VectorIndex, passages: list[Passage],
-                       hashes: list[str], articles: list, lexical: LexicalIndex | None,
-                       sentences: SentenceIndex | None) -> Generation:
+def publish_generation(
+    store: IndexStore,
+    manifest: dict,
+    vector_index: VectorIndex,
+    passages: list[Passage],
+    hashes: list[str],
+    articles: list,
+    lexical: LexicalIndex | None,
+    sentences: SentenceIndex | None,
+) -> Generation:
     """Write the components as a new generation, make it live, and return it ready to serve."""
     catalogue = Catalogue.build(articles, [p.article for p in passages])
     table: PassageTable | None = None

@@ -141,9 +141,16 @@ def _passage_info(index, wanted: set[str]) -> dict[str, tuple[str, str, str]]:
     return found
 
 
-def gather(feedback_file: Path | str, unanswered_file: Path | str, index=None, *, days: int = 7,
-           keep_question: bool = False, encode: Callable[[Sequence[str]], np.ndarray] | None = None,
-           now: float | None = None) -> Insights:
+def gather(
+    feedback_file: Path | str,
+    unanswered_file: Path | str,
+    index=None,
+    *,
+    days: int = 7,
+    keep_question: bool = False,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+    now: float | None = None,
+) -> Insights:
     """Votes and unanswered questions over the last ``days`` days (0: all time).
 
     ``index``: the live index, for titles and passage texts; ``encode``: the library's encoder, for
@@ -178,16 +185,24 @@ def gather(feedback_file: Path | str, unanswered_file: Path | str, index=None, *
 
     def passage(pid: str) -> PassageVotes:
         path, title, text = info.get(pid, (article_of.get(pid, ""), "", ""))
-        return PassageVotes(pid, path, title or titles.get(path, "") or "(no longer in the library)", text,
-                            Votes(up[pid], down[pid]))
+        return PassageVotes(
+            pid, path, title or titles.get(path, "") or "(no longer in the library)", text, Votes(up[pid], down[pid])
+        )
 
-    passages = sorted((passage(p) for p in set(up) | set(down)),
-                      key=lambda p: (-p.votes.total, -p.votes.not_helpful, p.title, p.id))
-    least = sorted((p for p in passages if p.votes.not_helpful > p.votes.helpful),
-                   key=lambda p: (p.votes.helpful - p.votes.not_helpful, -p.votes.not_helpful, p.title))
-    articles = sorted((ArticleVotes(a, titles.get(a, "(no longer in the library)"), Votes(art_up[a], art_down[a]))
-                       for a in set(art_up) | set(art_down)),
-                      key=lambda a: (-a.votes.total, -a.votes.not_helpful, a.title))
+    passages = sorted(
+        (passage(p) for p in set(up) | set(down)), key=lambda p: (-p.votes.total, -p.votes.not_helpful, p.title, p.id)
+    )
+    least = sorted(
+        (p for p in passages if p.votes.not_helpful > p.votes.helpful),
+        key=lambda p: (p.votes.helpful - p.votes.not_helpful, -p.votes.not_helpful, p.title),
+    )
+    articles = sorted(
+        (
+            ArticleVotes(a, titles.get(a, "(no longer in the library)"), Votes(art_up[a], art_down[a]))
+            for a in set(art_up) | set(art_down)
+        ),
+        key=lambda a: (-a.votes.total, -a.votes.not_helpful, a.title),
+    )
 
     unanswered = read_records(unanswered_file, since)
     per_day = Counter(str(r["time"])[:10] for r in unanswered)
@@ -195,9 +210,17 @@ def gather(feedback_file: Path | str, unanswered_file: Path | str, index=None, *
     questions = [str(r["question"]) for r in unanswered if r.get("question")]
     if keep_question:
         themes = tuple(cluster_questions(questions, encode)) if questions and encode is not None else ()
-    return Insights(days, Votes(helpful, not_helpful), tuple(articles), tuple(passages), tuple(least),
-                    len(unanswered), tuple(sorted(per_day.items(), reverse=True)), themes,
-                    len(questions) if keep_question else 0)
+    return Insights(
+        days,
+        Votes(helpful, not_helpful),
+        tuple(articles),
+        tuple(passages),
+        tuple(least),
+        len(unanswered),
+        tuple(sorted(per_day.items(), reverse=True)),
+        themes,
+        len(questions) if keep_question else 0,
+    )
 
 
 def theme_labels(vectors: np.ndarray, distance: float = THEME_DISTANCE) -> np.ndarray:
@@ -206,12 +229,18 @@ def theme_labels(vectors: np.ndarray, distance: float = THEME_DISTANCE) -> np.nd
         return np.zeros(len(vectors), dtype=int)
     from sklearn.cluster import AgglomerativeClustering
 
-    return AgglomerativeClustering(n_clusters=None, distance_threshold=distance, metric="cosine",
-                                   linkage="average").fit_predict(vectors)
+    return AgglomerativeClustering(
+        n_clusters=None, distance_threshold=distance, metric="cosine", linkage="average"
+    ).fit_predict(vectors)
 
 
-def cluster_questions(questions: Sequence[str], encode: Callable[[Sequence[str]], np.ndarray], *,
-                      distance: float = THEME_DISTANCE, limit: int = MAX_CLUSTERED) -> list[Theme]:
+def cluster_questions(
+    questions: Sequence[str],
+    encode: Callable[[Sequence[str]], np.ndarray],
+    *,
+    distance: float = THEME_DISTANCE,
+    limit: int = MAX_CLUSTERED,
+) -> list[Theme]:
     """Group questions by meaning: themes with their size and the question nearest each centre, largest first."""
     counts = Counter(normalize(q) for q in list(questions)[-limit:] if normalize(q))
     texts = list(counts)

@@ -22,8 +22,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .chunker import Passage
-from .corpus import (MAX_FILE_BYTES, SUFFIXES, Article, corpus_files, load_article, scan_corpus, slugify,
-                     to_markdown)
+from .corpus import MAX_FILE_BYTES, SUFFIXES, Article, corpus_files, load_article, scan_corpus, slugify, to_markdown
 from .errors import ArticleError, CorpusError
 
 REMOVED_DIR = ".removed"
@@ -92,18 +91,32 @@ def _read(data: bytes, name: str) -> Article:
         return load_article(path, Path(tmp))
 
 
-def draft_article(data: bytes, filename: str, corpus_dir: Path | str, chunk: Chunker, *,
-                  content_type: str | None = None, site: str | None = None, url: str | None = None,
-                  tags: Sequence[str] = (), age_restricted: bool = False, added_by: str | None = None,
-                  source: str | None = None) -> Draft:
+def draft_article(
+    data: bytes,
+    filename: str,
+    corpus_dir: Path | str,
+    chunk: Chunker,
+    *,
+    content_type: str | None = None,
+    site: str | None = None,
+    url: str | None = None,
+    tags: Sequence[str] = (),
+    age_restricted: bool = False,
+    added_by: str | None = None,
+    source: str | None = None,
+) -> Draft:
     """Check and clean a document for the library; ArticleError (with the reason) if it cannot be added."""
     suffix = check_type(filename, content_type)
     if len(data) > MAX_FILE_BYTES:
         raise ArticleError(f"file too large ({len(data) // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)")
     parsed = _read(data, slugify(Path(filename).stem) + suffix)
-    article = replace(parsed, site=parsed.site or site, url=parsed.url or url,
-                      tags=tuple(dict.fromkeys([*parsed.tags, *tags])),
-                      age_restricted=parsed.age_restricted or age_restricted)
+    article = replace(
+        parsed,
+        site=parsed.site or site,
+        url=parsed.url or url,
+        tags=tuple(dict.fromkeys([*parsed.tags, *tags])),
+        age_restricted=parsed.age_restricted or age_restricted,
+    )
     name = f"{slugify(article.title)}.md"
     markdown = _with_added_by(to_markdown(article), added_by)
     final = _read(markdown.encode("utf-8"), name)  # what the index will read from the written file

@@ -24,15 +24,15 @@ from .embedder import Embedder
 from .errors import BotError, IndexBusy, IndexMissing
 from .freshness import Staleness, staleness
 from .gate import BulkEncoder, EncoderGate
-from .language import LanguageGuess
 from .indexer import BuildReport, ChunkSettings, Progress, refresh_index
+from .language import LanguageGuess
 from .pipeline import Encoded, Kind, Limiter, Outcome, Question
 from .safety import SafetyPolicy
 from .safety.detector import message_units
 from .search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, search
-from .text import normalize, plural, sentence_spans
 from .store import IndexStore, LoadedIndex
 from .tags import suggest_tags, tag_key
+from .text import normalize, plural, sentence_spans
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +59,22 @@ class TagInfo:
 
 
 class Library:
-    def __init__(self, corpus_dir: Path | str, index_dir: Path | str, embedder: Embedder | Callable[[], Embedder],
-                 policy: SafetyPolicy | None = None, *, min_score: float = DEFAULT_MIN_SCORE, top_k: int = 3,
-                 chunking: ChunkSettings = ChunkSettings(), max_question_chars: int = MAX_QUESTION_CHARS,
-                 fusion_alpha: float = DEFAULT_FUSION_ALPHA, index_type: str = "auto",
-                 model_cache: Path | str | None = None, languages: frozenset[str] | None = frozenset({"en"})) -> None:
+    def __init__(
+        self,
+        corpus_dir: Path | str,
+        index_dir: Path | str,
+        embedder: Embedder | Callable[[], Embedder],
+        policy: SafetyPolicy | None = None,
+        *,
+        min_score: float = DEFAULT_MIN_SCORE,
+        top_k: int = 3,
+        chunking: ChunkSettings = ChunkSettings(),
+        max_question_chars: int = MAX_QUESTION_CHARS,
+        fusion_alpha: float = DEFAULT_FUSION_ALPHA,
+        index_type: str = "auto",
+        model_cache: Path | str | None = None,
+        languages: frozenset[str] | None = frozenset({"en"}),
+    ) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.store = IndexStore(index_dir)
         # An embedder, or a function that loads one on first use (listing tags needs no model).
@@ -125,8 +136,11 @@ class Library:
                 return live
             try:
                 embedder = self._embedder  # a library that only lists tags may never load its model
-                fresh = (self.store.load(model=embedder.name, dimension=embedder.dimension) if embedder is not None
-                         else self.store.load())
+                fresh = (
+                    self.store.load(model=embedder.name, dimension=embedder.dimension)
+                    if embedder is not None
+                    else self.store.load()
+                )
             except BotError as exc:
                 self._unusable = path  # said once, not at every look
                 log.warning("a new index was published but cannot be used; still serving the old one: %s", exc)
@@ -137,8 +151,9 @@ class Library:
         finally:
             self._follow_lock.release()
 
-    def load(self, *, build_if_missing: bool = True, check_model: bool = True,
-             progress: Progress | None = None) -> BuildReport | None:
+    def load(
+        self, *, build_if_missing: bool = True, check_model: bool = True, progress: Progress | None = None
+    ) -> BuildReport | None:
         """Load the live index; build it first if there is none (and building is allowed).
 
         ``check_model=False`` skips loading the model, for commands that only read tags.
@@ -173,8 +188,15 @@ class Library:
         if not acquired:
             raise IndexBusy("an index refresh is already running; try again when it has finished")
         try:
-            report = refresh_index(self.corpus_dir, self.store, BulkEncoder(self.embedder, self.gate), chunking=self.chunking,
-                                   progress=progress, live=self._live, index_type=self.index_type)
+            report = refresh_index(
+                self.corpus_dir,
+                self.store,
+                BulkEncoder(self.embedder, self.gate),
+                chunking=self.chunking,
+                progress=progress,
+                live=self._live,
+                index_type=self.index_type,
+            )
             if report.generation is not None:  # served as built, not read back
                 self._live = report.generation
             elif self._live is None:
@@ -207,8 +229,9 @@ class Library:
     def passages_of(self, article: Article) -> list[Passage]:
         """How the index would split ``article`` (its path as it will have in the corpus)."""
         embedder = self.embedder
-        return chunk_articles([article], embedder.count_tokens, embedder.max_tokens, self.chunking.max_tokens,
-                              self.chunking.min_tokens)
+        return chunk_articles(
+            [article], embedder.count_tokens, embedder.max_tokens, self.chunking.max_tokens, self.chunking.min_tokens
+        )
 
     def articles(self) -> list[Article]:
         """The articles in the live index, by title."""
@@ -228,8 +251,10 @@ class Library:
         unique = list(dict.fromkeys([*norms, *(u for us in units for u in us)]))
         vectors = self.encode_texts(unique) if unique else np.zeros((0, 1), np.float32)
         row = {t: i for i, t in enumerate(unique)}
-        return [Encoded(n, vectors[row[n]], tuple(us), vectors[[row[u] for u in us]] if us else vectors[:0])
-                for n, us in zip(norms, units)]
+        return [
+            Encoded(n, vectors[row[n]], tuple(us), vectors[[row[u] for u in us]] if us else vectors[:0])
+            for n, us in zip(norms, units)
+        ]
 
     def decide(self, question: Question, encoded: Encoded, limiter: Limiter | None = None) -> Outcome:
         """Everything after the encoder: the crisis check, then limits, the tag, retrieval.
@@ -249,8 +274,13 @@ class Library:
         if assessment.minor:
             return Outcome(Kind.MINOR, shown, Answer(shown, (), info), assessment=assessment)
         if too_long:
-            return Outcome(Kind.TOO_LONG, shown, Answer(shown, (), info), assessment=assessment,
-                           message=f"Please keep questions under {self.max_question_chars:,} characters.")
+            return Outcome(
+                Kind.TOO_LONG,
+                shown,
+                Answer(shown, (), info),
+                assessment=assessment,
+                message=f"Please keep questions under {self.max_question_chars:,} characters.",
+            )
         foreign = self._language.foreign(encoded.text, self.languages)
         if foreign is not None:
             notes = self.policy.text.other_language
@@ -258,8 +288,11 @@ class Library:
         wait = limiter.check(question) if limiter is not None else None
         if wait is not None:
             seconds = plural(max(1, round(wait.seconds)), "second")
-            message = (f"This channel is getting a lot of questions right now. Please try again in {seconds}."
-                       if wait.channel else f"You're asking quickly. Please wait {seconds} before your next question.")
+            message = (
+                f"This channel is getting a lot of questions right now. Please try again in {seconds}."
+                if wait.channel
+                else f"You're asking quickly. Please wait {seconds} before your next question."
+            )
             return Outcome(Kind.RATE_LIMITED, shown, retry_after=wait.seconds, assessment=assessment, message=message)
         try:
             key = self.resolve_tag(question.tag) if question.tag else None
@@ -267,8 +300,16 @@ class Library:
             return Outcome(Kind.UNKNOWN_TAG, shown, message=str(exc), assessment=assessment)
         index = self.index  # one generation for the whole answer, even if a refresh swaps meanwhile
         k = question.k or self.top_k
-        hits = search(index, encoded.vector, k=k + MORE, tag_key=key, min_score=self.min_score,
-                      allow_age_restricted=question.age_restricted, query_text=encoded.text, alpha=self.fusion_alpha)
+        hits = search(
+            index,
+            encoded.vector,
+            k=k + MORE,
+            tag_key=key,
+            min_score=self.min_score,
+            allow_age_restricted=question.age_restricted,
+            query_text=encoded.text,
+            alpha=self.fusion_alpha,
+        )
         claims = self._claims(index, hits[:k]) + [False] * max(0, len(hits) - k)
         quotes = tuple(quote_from_hit(h, index.tag_display, claim) for h, claim in zip(hits, claims))
         return Outcome(Kind.ANSWERED, shown, Answer(shown, quotes[:k], info, quotes[k:]), assessment=assessment)
@@ -287,8 +328,11 @@ class Library:
         out = []
         for h in hits:
             vectors = sentences.vectors_of_passage(h.row)
-            out.append(self.policy.claims.check(h.passage.text, vectors if len(vectors) == len(
-                sentence_spans(h.passage.text)) else None))
+            out.append(
+                self.policy.claims.check(
+                    h.passage.text, vectors if len(vectors) == len(sentence_spans(h.passage.text)) else None
+                )
+            )
         return out
 
     # -- tags ------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {"", "default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
-
 def resolve_model(name: str | None) -> tuple[str, str]:
     """(identity recorded in the manifest, what to load). The default resolves to the bundled folder."""
     name = (name or "").strip()

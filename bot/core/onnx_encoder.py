@@ -20,8 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .models import resolve_model
 from .errors import ModelError
+from .models import resolve_model
 
 MODEL_FILE = "model_qint8.onnx"
 
@@ -69,8 +69,9 @@ def _export_int8(model_dir: Path, out_dir: Path) -> Path:
             self.model = model
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
     sample = st[0].preprocess(["a short query", "a somewhat longer example sentence for the export"])
@@ -79,16 +80,34 @@ def _export_int8(model_dir: Path, out_dir: Path) -> Path:
     try:
         raw, fused, int8 = work / "raw.onnx", work / "model.onnx", work / MODEL_FILE
         with torch.no_grad():
-            torch.onnx.export(LastHidden(bert).eval(), tuple(sample[n] for n in names), str(raw), dynamo=False,
-                              opset_version=17, input_names=names, output_names=["last_hidden_state"],
-                              dynamic_axes={n: {0: "batch", 1: "seq"} for n in names + ["last_hidden_state"]})
-        optimized = optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads,
-                                   hidden_size=config.hidden_size, opt_level=1)
+            torch.onnx.export(
+                LastHidden(bert).eval(),
+                tuple(sample[n] for n in names),
+                str(raw),
+                dynamo=False,
+                opset_version=17,
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes={n: {0: "batch", 1: "seq"} for n in names + ["last_hidden_state"]},
+            )
+        optimized = optimize_model(
+            str(raw),
+            model_type="bert",
+            num_heads=config.num_attention_heads,
+            hidden_size=config.hidden_size,
+            opt_level=1,
+        )
         optimized.save_model_to_file(str(fused))
         # Per-channel symmetric int8 weights; per-tensor loses much more (mean cosine 0.956 vs 0.993).
-        quantize_dynamic(str(fused), str(int8), weight_type=QuantType.QInt8, per_channel=True, reduce_range=False,
-                         op_types_to_quantize=["MatMul", "Attention"],
-                         extra_options={"WeightSymmetric": True, "ActivationSymmetric": False, "DefaultTensorType": 1})
+        quantize_dynamic(
+            str(fused),
+            str(int8),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            reduce_range=False,
+            op_types_to_quantize=["MatMul", "Attention"],
+            extra_options={"WeightSymmetric": True, "ActivationSymmetric": False, "DefaultTensorType": 1},
+        )
         (work / "source.json").write_text(json.dumps({"model": str(model_dir), "torch": torch.__version__}))
         for leftover in (raw, fused):
             leftover.unlink()
@@ -107,21 +126,26 @@ class OnnxEmbedder:
         identity, load_from = resolve_model(model)
         model_dir = Path(load_from)
         if not (model_dir / "tokenizer.json").exists():
-            raise ModelError(f"the ONNX encoder needs a local sentence-transformers folder with tokenizer.json; "
-                             f"'{model}' is not one. Use BOT_ENCODER=torch for hub models.")
+            raise ModelError(
+                f"the ONNX encoder needs a local sentence-transformers folder with tokenizer.json; "
+                f"'{model}' is not one. Use BOT_ENCODER=torch for hub models."
+            )
         folder = Path(cache_dir) / hashlib.sha256(str(model_dir.resolve()).encode()).hexdigest()[:12]
         path = folder / MODEL_FILE
         if not path.exists():
             try:
                 export_int8(model_dir, folder)
             except Exception as exc:
-                raise ModelError(f"exporting '{identity}' to ONNX failed ({type(exc).__name__}: {exc}). "
-                                 "Use BOT_ENCODER=torch.") from exc
+                raise ModelError(
+                    f"exporting '{identity}' to ONNX failed ({type(exc).__name__}: {exc}). Use BOT_ENCODER=torch."
+                ) from exc
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         st_config = model_dir / "sentence_bert_config.json"
-        self.max_tokens = int(json.loads(st_config.read_text()).get("max_seq_length", 256)) if st_config.exists() else 256
+        self.max_tokens = (
+            int(json.loads(st_config.read_text()).get("max_seq_length", 256)) if st_config.exists() else 256
+        )
         self._tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tok.enable_truncation(max_length=self.max_tokens)  # the shipped file truncates at 128
         self._tok.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest, not to a fixed 128
@@ -152,7 +176,7 @@ class OnnxEmbedder:
         batch_size = min(batch_size, self.batch_size)
         out: np.ndarray | None = None
         for lo in range(0, len(texts), batch_size):
-            idx = order[lo:lo + batch_size]
+            idx = order[lo : lo + batch_size]
             enc = self._tok.encode_batch([texts[j] for j in idx])
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
             feed = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64), "attention_mask": mask}

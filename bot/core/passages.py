@@ -24,8 +24,16 @@ REBUILD_HINT = "Rebuild it with: python -m bot index build"
 
 
 def _row(p: Passage, embed_hash: str) -> dict:
-    return {"id": p.id, "article": p.article, "title": p.title, "text": p.text, "start": p.start,
-            "end": p.end, "ordinal": p.ordinal, "embed_hash": embed_hash}
+    return {
+        "id": p.id,
+        "article": p.article,
+        "title": p.title,
+        "text": p.text,
+        "start": p.start,
+        "end": p.end,
+        "ordinal": p.ordinal,
+        "embed_hash": embed_hash,
+    }
 
 
 class PassageTable(Sequence[Passage]):
@@ -61,8 +69,9 @@ class PassageTable(Sequence[Passage]):
             file_size = (folder / "passages.jsonl").stat().st_size
             table = cls(folder / "passages.jsonl", offsets, hashes)
         except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"the passages in {folder.parent} are damaged ({type(exc).__name__}). "
-                               f"{REBUILD_HINT}") from None
+            raise IndexCorrupt(
+                f"the passages in {folder.parent} are damaged ({type(exc).__name__}). {REBUILD_HINT}"
+            ) from None
         problems = []
         if len(table) != size:
             problems.append(f"{len(table)} passages, manifest says {size}")
@@ -87,8 +96,9 @@ class PassageTable(Sequence[Passage]):
         try:
             row = json.loads(os.pread(self._fh.fileno(), hi - lo, lo))
         except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"passage {i} of {self._path.parent.parent} cannot be read ({type(exc).__name__}). "
-                               f"{REBUILD_HINT}") from None
+            raise IndexCorrupt(
+                f"passage {i} of {self._path.parent.parent} cannot be read ({type(exc).__name__}). {REBUILD_HINT}"
+            ) from None
         if not isinstance(row, dict):
             raise IndexCorrupt(f"passage {i} of {self._path.parent.parent} is damaged. {REBUILD_HINT}")
         return row

@@ -94,9 +94,19 @@ def sentence_weight(query_text: str | None, short: float | None = None, long: fl
     return short + (long - short) * (words - SHORT_WORDS) / (LONG_WORDS - SHORT_WORDS)
 
 
-def rank(index: LoadedIndex, query: np.ndarray, *, k: int, query_text: str | None = None, alpha: float = 0.0,
-         rows: np.ndarray | None = None, depth: int = 50, bm25_depth: int = BM25_DEPTH,
-         weight: float | None = None, sentence_depth: int = SENTENCE_DEPTH) -> list[tuple[int, float, float]]:
+def rank(
+    index: LoadedIndex,
+    query: np.ndarray,
+    *,
+    k: int,
+    query_text: str | None = None,
+    alpha: float = 0.0,
+    rows: np.ndarray | None = None,
+    depth: int = 50,
+    bm25_depth: int = BM25_DEPTH,
+    weight: float | None = None,
+    sentence_depth: int = SENTENCE_DEPTH,
+) -> list[tuple[int, float, float]]:
     """Candidates best first as (row, fused score, evidence).
 
     The evidence of a passage is (1 - w) * its cosine + w * the cosine of its best sentence unit,
@@ -122,8 +132,11 @@ def rank(index: LoadedIndex, query: np.ndarray, *, k: int, query_text: str | Non
         sentence_hits = set(owners)
         for row in owners:
             cosines.setdefault(row, None)
-    lexical = (index.lexical.search(query_text, max(k, bm25_depth), rows)
-               if alpha > 0 and query_text and index.lexical is not None else [])
+    lexical = (
+        index.lexical.search(query_text, max(k, bm25_depth), rows)
+        if alpha > 0 and query_text and index.lexical is not None
+        else []
+    )
     for row, _ in lexical:
         cosines.setdefault(row, None)
     missing = np.asarray([row for row, c in cosines.items() if c is None], dtype=np.int64)
@@ -131,13 +144,12 @@ def rank(index: LoadedIndex, query: np.ndarray, *, k: int, query_text: str | Non
         cosines.update(zip(missing.tolist(), (index.vectors_of(missing) @ query).tolist()))
     bm25 = _spread(lexical, bm25_depth) if lexical else {}
     a = alpha if lexical else 0.0
-    first = sorted(((row, (1 - a) * c + a * bm25.get(row, 0.0), c) for row, c in cosines.items()),
-                   key=lambda t: -t[1])
+    first = sorted(((row, (1 - a) * c + a * bm25.get(row, 0.0), c) for row, c in cosines.items()), key=lambda t: -t[1])
     if w <= 0:
         return first[:k]
     # Sentence evidence for the first stage's best and for every passage a sentence search found;
     # the rest of the pool cannot reach them.
-    pool = list(dict.fromkeys([row for row, _, _ in first[:max(k, depth)]] + sorted(sentence_hits)))
+    pool = list(dict.fromkeys([row for row, _, _ in first[: max(k, depth)]] + sorted(sentence_hits)))
     rows_ = np.asarray(pool, dtype=np.int64)
     _, owner, unit_cos = sentences.scores(query, rows_)
     best = np.full(len(pool), -1.0, dtype=np.float32)
@@ -167,8 +179,18 @@ def describe_relevance(relevance: float, min_score: float) -> str:
     return "strong match" if relevance >= min_score + STRONG_MARGIN else "partial match"
 
 
-def _evidence_of(index: LoadedIndex, query: np.ndarray, row: int, cosine: float, weight: float,
-                 ) -> tuple[float, tuple[tuple[int, int], ...], tuple[int, int] | None]:
+def _asks(text: str) -> bool:
+    """A sentence that asks rather than tells (often a heading restating the question): not the bold answer."""
+    return text.rstrip().endswith("?")
+
+
+def _evidence_of(
+    index: LoadedIndex,
+    query: np.ndarray,
+    row: int,
+    cosine: float,
+    weight: float,
+) -> tuple[float, tuple[tuple[int, int], ...], tuple[int, int] | None]:
     """(best unit cosine, highlighted spans, excerpt window) of one passage."""
     sentences = getattr(index, "sentences", None)
     if sentences is None:
@@ -177,13 +199,18 @@ def _evidence_of(index: LoadedIndex, query: np.ndarray, row: int, cosine: float,
     if not len(units):
         return cosine, (), None
     order = np.argsort(-cos, kind="stable")
-    best = float(cos[order[0]])
-    marked = [int(i) for i in order[:MAX_HIGHLIGHTS] if cos[i] >= best - HIGHLIGHT_MARGIN]
+    best = float(cos[order[0]])  # the evidence: every unit counts
     spans = sentences.spans[units]
+    text = index.passages[row].text
+    # What is shown in bold: the best units that tell something (a question or a heading that
+    # restates the member's question scores high and answers nothing), unless all of them ask.
+    telling = [int(i) for i in order if not _asks(text[spans[i][0] : spans[i][1]])] or [int(i) for i in order]
+    top = float(cos[telling[0]])
+    marked = [i for i in telling[:MAX_HIGHLIGHTS] if cos[i] >= top - HIGHLIGHT_MARGIN]
     highlights = tuple(sorted((int(spans[i][0]), int(spans[i][1])) for i in marked))
     lo, hi = min(i for i in marked), max(i for i in marked)
     if spans[hi][1] - spans[lo][0] > WINDOW_CHARS:  # far apart: the window is the best one's
-        lo = hi = int(order[0])
+        lo = hi = telling[0]
     while True:  # widen by whole units, the nearer side first, while it fits
         grew = False
         for side in (lo - 1, hi + 1):
@@ -197,10 +224,19 @@ def _evidence_of(index: LoadedIndex, query: np.ndarray, row: int, cosine: float,
     return best, highlights, (int(spans[lo][0]), int(spans[hi][1]))
 
 
-def search(index: LoadedIndex, query: np.ndarray, *, k: int = 3, tag_key: str | None = None,
-           min_score: float = DEFAULT_MIN_SCORE, allow_age_restricted: bool = False,
-           dedupe_cosine: float = DUPLICATE_COSINE, query_text: str | None = None,
-           alpha: float = 0.0, weight: float | None = None) -> list[Hit]:
+def search(
+    index: LoadedIndex,
+    query: np.ndarray,
+    *,
+    k: int = 3,
+    tag_key: str | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+    allow_age_restricted: bool = False,
+    dedupe_cosine: float = DUPLICATE_COSINE,
+    query_text: str | None = None,
+    alpha: float = 0.0,
+    weight: float | None = None,
+) -> list[Hit]:
     """The top ``k`` passages whose evidence is at least ``min_score``, near-duplicates removed.
 
     Ranking may fuse BM25 in (``alpha``); the threshold always applies to the evidence (passage
@@ -228,8 +264,19 @@ def search(index: LoadedIndex, query: np.ndarray, *, k: int = 3, tag_key: str | 
         shown = min(shown, evidence)
         cosine = float(vec @ query)
         sentence, highlights, window = _evidence_of(index, query, row, cosine, w)
-        hits.append(Hit(passage, index.articles[passage.article], shown, row, cosine, sentence, highlights, window,
-                        describe_relevance(shown, min_score)))
+        hits.append(
+            Hit(
+                passage,
+                index.articles[passage.article],
+                shown,
+                row,
+                cosine,
+                sentence,
+                highlights,
+                window,
+                describe_relevance(shown, min_score),
+            )
+        )
         kept_vectors.append(vec)
         kept_texts.add(flat)
         if len(hits) == k:

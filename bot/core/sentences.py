@@ -27,10 +27,10 @@ def sentence_units(text: str) -> list[tuple[int, int]]:
 class SentenceIndex:
     """The sentence units of every passage and their vectors.
 
-        sentences/index.faiss   one vector per unit (a VectorIndex: exact, or HNSW when large)
-        sentences/first.npy     passage p's units are first[p] .. first[p + 1] - 1 (units in passage order)
-        sentences/spans.npy     (start, end) of each unit within its passage's text
-        sentences/hashes.npy    digest of each unit's text (its vector is reused on refresh)
+    sentences/index.faiss   one vector per unit (a VectorIndex: exact, or HNSW when large)
+    sentences/first.npy     passage p's units are first[p] .. first[p + 1] - 1 (units in passage order)
+    sentences/spans.npy     (start, end) of each unit within its passage's text
+    sentences/hashes.npy    digest of each unit's text (its vector is reused on refresh)
     """
 
     def __init__(self, vectors: VectorIndex, first: np.ndarray, spans: np.ndarray, hashes: np.ndarray) -> None:
@@ -66,12 +66,15 @@ class SentenceIndex:
             spans = np.load(folder / "spans.npy", allow_pickle=False)
             hashes = np.load(folder / "hashes.npy", allow_pickle=False)
         except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"the sentence index in {folder.parent} is damaged ({type(exc).__name__}). "
-                               f"{REBUILD_HINT}") from None
+            raise IndexCorrupt(
+                f"the sentence index in {folder.parent} is damaged ({type(exc).__name__}). {REBUILD_HINT}"
+            ) from None
         units = int(first[-1]) if len(first) else -1
         if len(first) != passages + 1 or len(spans) != units or len(hashes) != units or np.any(np.diff(first) < 0):
-            raise IndexCorrupt(f"the index in {folder.parent} is inconsistent (sentence tables do not match "
-                               f"the passages). {REBUILD_HINT}")
+            raise IndexCorrupt(
+                f"the index in {folder.parent} is inconsistent (sentence tables do not match "
+                f"the passages). {REBUILD_HINT}"
+            )
         vectors = VectorIndex.load(folder, info, size=units, dimension=dimension)
         return cls(vectors, first, spans, hashes)
 

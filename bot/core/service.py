@@ -40,8 +40,15 @@ class _Item:
 
 
 class AnswerService:
-    def __init__(self, library: Library, *, limiter: Limiter | None = None, batch: int = BATCH,
-                 workers: int = WORKERS, max_waiting: int = MAX_WAITING) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        limiter: Limiter | None = None,
+        batch: int = BATCH,
+        workers: int = WORKERS,
+        max_waiting: int = MAX_WAITING,
+    ) -> None:
         self.library = library
         self.limiter = limiter
         self.batch = batch
@@ -66,13 +73,17 @@ class AnswerService:
 
     async def ask(self, question: Question) -> Outcome:
         if not normalize(question.text):
-            return Outcome(Kind.EMPTY, "", message="Please write a question, for example: in what ways does "
-                                                   "intimacy aid growth?")
+            return Outcome(
+                Kind.EMPTY, "", message="Please write a question, for example: in what ways does intimacy aid growth?"
+            )
         if self._waiting >= self.max_waiting:
             wait = max(5, math.ceil(self._waiting * self._seconds_per_question))
-            return Outcome(Kind.BUSY, normalize(question.text)[:300], retry_after=wait,
-                           message=f"I'm answering a lot of questions right now. Please try again in "
-                                   f"{plural(wait, 'second')}.")
+            return Outcome(
+                Kind.BUSY,
+                normalize(question.text)[:300],
+                retry_after=wait,
+                message=f"I'm answering a lot of questions right now. Please try again in {plural(wait, 'second')}.",
+            )
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
@@ -112,8 +123,9 @@ class AnswerService:
             items = self._take()
             started = time.perf_counter()
             try:
-                encoded = await loop.run_in_executor(self._encoder, self.library.encode,
-                                                     [i.question.text for i in items])
+                encoded = await loop.run_in_executor(
+                    self._encoder, self.library.encode, [i.question.text for i in items]
+                )
             except Exception:  # noqa: BLE001 - one failed batch must not stop the service
                 log.exception("encoding %d questions failed", len(items))
                 for i in items:

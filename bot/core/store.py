@@ -27,8 +27,10 @@ from typing import Callable, Iterator, NamedTuple
 
 from .errors import IndexBusy, IndexCorrupt, IndexMissing
 from .generation import FORMAT_VERSION, Generation, LoadedIndex  # noqa: F401  (re-exported)
-from .vectors import (APPROX_THRESHOLD, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, INDEX_TYPES,  # noqa: F401
-                      REBUILD_HINT, choose_index_type, make_faiss_index)
+from .vectors import (
+    INDEX_TYPES,  # noqa: F401
+    REBUILD_HINT,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ def _write_json(path: Path, data: object) -> None:
 
 def _fsync_tree(root: Path) -> None:
     """Every file, then every folder (deepest first) under ``root`` on disk before it is published."""
-    for folder, dirs, files in os.walk(root, topdown=False):
+    for folder, _dirs, files in os.walk(root, topdown=False):
         for name in files:
             with open(os.path.join(folder, name), "rb") as fh:
                 os.fsync(fh.fileno())
@@ -97,12 +99,15 @@ class IndexStore:
         try:
             manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"the index manifest in {path} is missing or damaged ({type(exc).__name__}). "
-                               f"{REBUILD_HINT}") from None
+            raise IndexCorrupt(
+                f"the index manifest in {path} is missing or damaged ({type(exc).__name__}). {REBUILD_HINT}"
+            ) from None
         if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexCorrupt(f"the index in {path} has an unknown format "
-                               f"(version {manifest.get('format_version') if isinstance(manifest, dict) else '?'}; "
-                               f"this bot reads version {FORMAT_VERSION}). {REBUILD_HINT}")
+            raise IndexCorrupt(
+                f"the index in {path} has an unknown format "
+                f"(version {manifest.get('format_version') if isinstance(manifest, dict) else '?'}; "
+                f"this bot reads version {FORMAT_VERSION}). {REBUILD_HINT}"
+            )
         return Current(path, manifest)
 
     def read_manifest(self) -> dict:
@@ -153,8 +158,7 @@ class IndexStore:
                     shutil.rmtree(child, ignore_errors=True)
                 else:
                     child.unlink(missing_ok=True)
-        gens = sorted((c for c in self.root.iterdir() if c.name.startswith("gen-") and c != live),
-                      key=lambda c: c.name)
+        gens = sorted((c for c in self.root.iterdir() if c.name.startswith("gen-") and c != live), key=lambda c: c.name)
         for old in gens[:-1]:  # keep one previous generation for readers that still hold it
             shutil.rmtree(old, ignore_errors=True)
 

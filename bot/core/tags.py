@@ -92,4 +92,5 @@ def _has_words(words: set[str], tag_words: set[str]) -> bool:
 
     return bool(words) and all(
         w in tag_words or any(abs(len(w) - len(v)) <= 1 and fuzz.ratio(w, v) >= SUGGEST_CUTOFF for v in tag_words)
-        for w in words)
+        for w in words
+    )

@@ -9,8 +9,9 @@ import unicodedata
 # Discord, but they split words for the tokenizer and for patterns.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "`": "'", "\u00b4": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"'})
+_QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201b": "'", "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
+)
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -31,8 +32,32 @@ def normalize(text: object, *, keep_newlines: bool = False) -> str:
 
 
 # Abbreviations whose full stop does not end a sentence ("Dr. Hertlein", "Bonanno et al. , 2006").
-_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "prof", "st", "vs", "etc", "al", "e.g", "i.e", "approx", "no", "vol",
-                  "fig", "jr", "sr", "inc", "ltd", "co", "mt", "ft", "u.s", "u.k")
+_ABBREVIATIONS = (
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "st",
+    "vs",
+    "etc",
+    "al",
+    "e.g",
+    "i.e",
+    "approx",
+    "no",
+    "vol",
+    "fig",
+    "jr",
+    "sr",
+    "inc",
+    "ltd",
+    "co",
+    "mt",
+    "ft",
+    "u.s",
+    "u.k",
+)
 _ABBREV = re.compile(r"(?:^|[\s(])(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")\.$", re.I)
 # A sentence ends at . ! ? or an ellipsis (with closing quotes or brackets) before white space, or
 # at a line break.
@@ -45,7 +70,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _END.finditer(text):
         end = m.end() if m.group(0)[0] != "\n" else m.start()
-        if m.group(0)[0] != "\n" and _ABBREV.search(text[max(start, end - 12):end]):
+        if m.group(0)[0] != "\n" and _ABBREV.search(text[max(start, end - 12) : end]):
             continue
         _add_span(text, start, end, spans)
         start = m.end()

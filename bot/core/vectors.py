@@ -100,9 +100,12 @@ def _exact_neighbours(data: np.ndarray, queries: np.ndarray, k: int) -> np.ndarr
     best_s = np.full((len(queries), 0), -np.inf, dtype=np.float32)
     best_i = np.zeros((len(queries), 0), dtype=np.int64)
     for lo in range(0, len(data), 65536):
-        block = data[lo:lo + 65536] @ queries.T  # (block, queries)
-        top = np.argpartition(-block, min(k, len(block) - 1), axis=0)[:k].T if len(block) > k else \
-            np.tile(np.arange(len(block)), (len(queries), 1))
+        block = data[lo : lo + 65536] @ queries.T  # (block, queries)
+        top = (
+            np.argpartition(-block, min(k, len(block) - 1), axis=0)[:k].T
+            if len(block) > k
+            else np.tile(np.arange(len(block)), (len(queries), 1))
+        )
         scores = np.take_along_axis(block.T, top, axis=1)
         best_s = np.concatenate([best_s, scores], axis=1)
         best_i = np.concatenate([best_i, top + lo], axis=1)
@@ -111,8 +114,15 @@ def _exact_neighbours(data: np.ndarray, queries: np.ndarray, k: int) -> np.ndarr
     return best_i
 
 
-def tune_ef_search(index, data: np.ndarray, queries: np.ndarray | None = None, *, target: float | None = None,
-                   sample: int = 200, seed: int = 0) -> tuple[int | None, float]:
+def tune_ef_search(
+    index,
+    data: np.ndarray,
+    queries: np.ndarray | None = None,
+    *,
+    target: float | None = None,
+    sample: int = 200,
+    seed: int = 0,
+) -> tuple[int | None, float]:
     """The smallest efSearch whose recall@10 against exact search reaches ``target`` (None if none
     up to HNSW_EF_MAX does), and that recall.
 
@@ -180,8 +190,12 @@ class VectorIndex:
                 ef, recall = tune_ef_search(index, np.asarray(vectors, dtype=np.float32), probes)
             info["recall_at_10"] = round(recall, 4)
             if ef is None:  # the graph cannot reach the target on these vectors: search exactly
-                log.warning("HNSW recall@10 %.3f < %.2f at efSearch %d; this index searches exactly instead",
-                            recall, RECALL_TARGET, HNSW_EF_MAX)
+                log.warning(
+                    "HNSW recall@10 %.3f < %.2f at efSearch %d; this index searches exactly instead",
+                    recall,
+                    RECALL_TARGET,
+                    HNSW_EF_MAX,
+                )
                 info.update(index_type="exact", hnsw_fallback=True)
                 info.pop("hnsw", None)
                 info.pop("ef_search", None)
@@ -267,9 +281,13 @@ class VectorIndex:
             else:
                 params = faiss.SearchParameters()
             known = self._selectors.get(id(rows))
-            params.sel = (known[1] if known is not None and known[0] is rows
-                          else self.bitmap_selector(rows) if len(rows) > self.size // 64
-                          else faiss.IDSelectorBatch(rows))
+            params.sel = (
+                known[1]
+                if known is not None and known[0] is rows
+                else self.bitmap_selector(rows)
+                if len(rows) > self.size // 64
+                else faiss.IDSelectorBatch(rows)
+            )
         k = min(k, self.size)
         scores, ids = self.index.search(q, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]

@@ -32,8 +32,15 @@ class CrisisAlerts:
     def enabled(self) -> bool:
         return self.channel_id is not None
 
-    async def notify(self, outcome: Outcome, *, member: int, channel: discord.abc.GuildChannel | discord.Thread | None,
-                     jump_url: str | None, text: str | None) -> bool:
+    async def notify(
+        self,
+        outcome: Outcome,
+        *,
+        member: int,
+        channel: discord.abc.GuildChannel | discord.Thread | None,
+        jump_url: str | None,
+        text: str | None,
+    ) -> bool:
         """Post the alert; False if it is off, too soon for this member, or could not be posted."""
         if self.channel_id is None or outcome.assessment is None or member in self._recent:
             return False

@@ -33,12 +33,17 @@ NO_MENTIONS = discord.AllowedMentions.none()
 PAGE = 3  # passages per "More passages" page
 
 
-class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:more:(?P<key>[0-9a-f]{8,32}):(?P<page>\d{1,2})"):
+class MoreButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"lib:more:(?P<key>[0-9a-f]{8,32}):(?P<page>\d{1,2})"
+):
     """Shows the next passages of an answer to whoever clicks (only to them)."""
 
     def __init__(self, key: str, page: int) -> None:
-        super().__init__(discord.ui.Button(label="More passages", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"lib:more:{key}:{page}"))
+        super().__init__(
+            discord.ui.Button(
+                label="More passages", style=discord.ButtonStyle.secondary, custom_id=f"lib:more:{key}:{page}"
+            )
+        )
         self.key, self.page = key, page
 
     @classmethod
@@ -49,29 +54,37 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:more:
         bot: LibraryBot = interaction.client  # type: ignore[assignment]
         answer = bot.answers.get(self.key)
         if answer is None:
-            await interaction.response.send_message("This answer has expired. Please ask again to see more.",
-                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(
+                "This answer has expired. Please ask again to see more.", ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
             return
         start = self.page * PAGE
-        quotes = answer.more[start:start + PAGE]
+        quotes = answer.more[start : start + PAGE]
         if not quotes:
-            await interaction.response.send_message("There are no more passages for this question.",
-                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(
+                "There are no more passages for this question.", ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
             return
         has_more = len(answer.more) > start + PAGE
         view = answer_view(self.key, self.page + 1 if has_more else None, feedback=False)
         await interaction.response.send_message(
             embeds=render.answer_embeds(quotes, answer.safety, first_number=len(answer.quotes) + start + 1),
-            view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            view=view,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
 
 
-class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:fb:(?P<key>[0-9a-f]{8,32}):(?P<vote>up|down)"):
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"lib:fb:(?P<key>[0-9a-f]{8,32}):(?P<vote>up|down)"
+):
     """Helpful / Not helpful: stored without user ids (and without the question unless opted in)."""
 
     def __init__(self, key: str, vote: str) -> None:
         label = "Helpful" if vote == "up" else "Not helpful"
-        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
-                                           custom_id=f"lib:fb:{key}:{vote}"))
+        super().__init__(
+            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=f"lib:fb:{key}:{vote}")
+        )
         self.key, self.vote = key, vote
 
     @classmethod
@@ -82,21 +95,30 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:f
         bot: LibraryBot = interaction.client  # type: ignore[assignment]
         voter = (self.key, interaction.user.id)
         if not bot.voted.add(voter):
-            await interaction.response.send_message("You've already rated this answer. Thank you!",
-                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(
+                "You've already rated this answer. Thank you!", ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
             return
         answer = bot.answers.get(self.key)
         await asyncio.to_thread(bot.feedback.record, self.key, self.vote == "up", answer)
         log.info("feedback helpful=%s", self.vote == "up")
-        await interaction.response.send_message("Thanks for the feedback.", ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            "Thanks for the feedback.", ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
 
-class TagsPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:tags:(?P<page>\d{1,4}):(?P<dir>prev|next)"):
+class TagsPageButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"lib:tags:(?P<page>\d{1,4}):(?P<dir>prev|next)"
+):
     def __init__(self, page: int, direction: str, disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(label="Previous" if direction == "prev" else "Next",
-                                           style=discord.ButtonStyle.secondary, disabled=disabled,
-                                           custom_id=f"lib:tags:{page}:{direction}"))
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if direction == "prev" else "Next",
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"lib:tags:{page}:{direction}",
+            )
+        )
         self.page = page
 
     @classmethod
@@ -106,15 +128,24 @@ class TagsPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:t
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: LibraryBot = interaction.client  # type: ignore[assignment]
         embed, pages = render.tags_page(bot.library.tags(), self.page)
-        await interaction.response.edit_message(embed=embed, view=pager_view(TagsPageButton, (), self.page, pages),
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.edit_message(
+            embed=embed, view=pager_view(TagsPageButton, (), self.page, pages), allowed_mentions=NO_MENTIONS
+        )
 
 
-class TagPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:tag:(?P<key>\w{1,80}):(?P<page>\d{1,4}):(?P<dir>prev|next)"):
+class TagPageButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"lib:tag:(?P<key>\w{1,80}):(?P<page>\d{1,4}):(?P<dir>prev|next)",
+):
     def __init__(self, key: str, page: int, direction: str, disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(label="Previous" if direction == "prev" else "Next",
-                                           style=discord.ButtonStyle.secondary, disabled=disabled,
-                                           custom_id=f"lib:tag:{key}:{page}:{direction}"))
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if direction == "prev" else "Next",
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"lib:tag:{key}:{page}:{direction}",
+            )
+        )
         self.key, self.page = key, page
 
     @classmethod
@@ -124,8 +155,9 @@ class TagPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lib:ta
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: LibraryBot = interaction.client  # type: ignore[assignment]
         embeds, pages = await bot.tag_page(self.key, self.page)
-        await interaction.response.edit_message(embeds=embeds, view=pager_view(TagPageButton, (self.key,), self.page, pages),
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.edit_message(
+            embeds=embeds, view=pager_view(TagPageButton, (self.key,), self.page, pages), allowed_mentions=NO_MENTIONS
+        )
 
 
 def answer_view(key: str, more_page: int | None, *, feedback: bool = True) -> discord.ui.View | None:
@@ -150,25 +182,42 @@ def pager_view(button, args: tuple, page: int, pages: int) -> discord.ui.View | 
 class LibraryBot(commands.AutoShardedBot):
     """discord.py's own sharding; one library and model shared by every shard."""
 
-    def __init__(self, settings: Settings, library: Library, *, feedback: FeedbackStore | None = None,
-                 service: AnswerService | None = None, **options) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        *,
+        feedback: FeedbackStore | None = None,
+        service: AnswerService | None = None,
+        **options,
+    ) -> None:
         intents = discord.Intents.default()  # guilds, guild and DM messages; no privileged intent
         intents.message_content = settings.message_content  # only for the opt-in answer channels and forums
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
-                         allowed_mentions=NO_MENTIONS, **options)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=NO_MENTIONS,
+            **options,
+        )
         self.settings = settings
         self.library = library
         self.feedback = feedback or FeedbackStore(settings.feedback_file, keep_question=settings.feedback_keep_question)
         self.service = service or AnswerService(
-            library, limiter=CooldownLimiter(settings.cooldown_seconds, settings.cooldown_per_channel))
+            library, limiter=CooldownLimiter(settings.cooldown_seconds, settings.cooldown_per_channel)
+        )
         self.alerts = CrisisAlerts(self, settings.crisis_alert_channel, settings.crisis_alert_text)
         self.answers = AnswerCache()
         self.voted = RecentSet()  # (answer key, member): one vote each, bounded like the answer cache
         self.unanswered = UnansweredLog(settings.unanswered_path, keep_question=settings.feedback_keep_question)
         self.pending = PendingActions()  # /library add and remove waiting for Confirm
         minutes = settings.auto_refresh_minutes
-        self.auto_refresh = AutoRefresh(library, self.post_refresh_report, watch=settings.auto_refresh_watch,
-                                        every=minutes * 60 if minutes else None)
+        self.auto_refresh = AutoRefresh(
+            library,
+            self.post_refresh_report,
+            watch=settings.auto_refresh_watch,
+            every=minutes * 60 if minutes else None,
+        )
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -195,7 +244,9 @@ class LibraryBot(commands.AutoShardedBot):
         if report is not None:
             text = render.report_text(report, headline="**Automatic refresh.**")
         else:
-            text = render.cut(f"**Automatic refresh failed**; the current index keeps serving: {error}", render.CONTENT_MAX)
+            text = render.cut(
+                f"**Automatic refresh failed**; the current index keeps serving: {error}", render.CONTENT_MAX
+            )
         if self.settings.moderator_channel is None:
             return
         await self.wait_until_ready()
@@ -209,8 +260,9 @@ class LibraryBot(commands.AutoShardedBot):
             log.warning("could not post the refresh report (%s)", exc.status)
 
     async def on_ready(self) -> None:
-        log.info("ready: %d guilds, %d shards, %d passages", len(self.guilds), self.shard_count or 1,
-                 self.library.index.size)
+        log.info(
+            "ready: %d guilds, %d shards, %d passages", len(self.guilds), self.shard_count or 1, self.library.index.size
+        )
 
     def remember(self, answer: Answer) -> str:
         key = secrets.token_hex(6)
@@ -229,8 +281,7 @@ class LibraryBot(commands.AutoShardedBot):
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."
         else:
-            log.exception("command %s failed", interaction.command.name if interaction.command else "?",
-                          exc_info=error)
+            log.exception("command %s failed", interaction.command.name if interaction.command else "?", exc_info=error)
             message = "Something went wrong on my side and nothing was changed. Please try again in a moment."
         await send_private(interaction, message)
 

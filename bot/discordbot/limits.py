@@ -16,8 +16,11 @@ from ..core.pipeline import Question, Wait
 class CooldownLimiter:
     def __init__(self, member_seconds: float, channel_per_minute: int, clock=time.time) -> None:
         self._clock = clock
-        self._members = (commands.CooldownMapping.from_cooldown(1, member_seconds, lambda q: q.member)
-                         if member_seconds > 0 else None)
+        self._members = (
+            commands.CooldownMapping.from_cooldown(1, member_seconds, lambda q: q.member)
+            if member_seconds > 0
+            else None
+        )
         self._channels = commands.CooldownMapping.from_cooldown(channel_per_minute, 60.0, lambda q: q.channel)
         self._lock = threading.Lock()
 

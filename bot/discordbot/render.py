@@ -67,7 +67,9 @@ def quote_text(q: Quote, limit: int = EXCERPT_MAX) -> str:
     return q.excerpt(("**", "**"), "…", limit=limit, escape=_escape)
 
 
-def article_embed(entries: Sequence[tuple[int, Quote]], *, note: bool = True, limit: int = EXCERPT_MAX) -> discord.Embed:
+def article_embed(
+    entries: Sequence[tuple[int, Quote]], *, note: bool = True, limit: int = EXCERPT_MAX
+) -> discord.Embed:
     """One article's quotes, numbered as in the answer: its title, link, tags and label once."""
     first = entries[0][1]
     numbers = ", ".join(str(n) for n, _ in entries)
@@ -123,8 +125,9 @@ def safety_embed(info: SafetyInfo, *, answered: bool, lead: Sequence[str] = ()) 
     if info.growth_note and answered:
         parts.append(info.growth_note)
     parts.append(info.note)
-    return discord.Embed(title="Safety and consent", description=cut("\n\n".join(parts), DESCRIPTION_MAX),
-                         colour=COLOUR_SAFETY)
+    return discord.Embed(
+        title="Safety and consent", description=cut("\n\n".join(parts), DESCRIPTION_MAX), colour=COLOUR_SAFETY
+    )
 
 
 def _fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
@@ -142,9 +145,15 @@ def _fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
     return embeds
 
 
-def answer_embeds(quotes: Sequence[Quote], info: SafetyInfo, *, first_number: int = 1,
-                  lead: Sequence[str] = (), budget: int = PHONE_CHARS, content: str | None = None,
-                  ) -> list[discord.Embed]:
+def answer_embeds(
+    quotes: Sequence[Quote],
+    info: SafetyInfo,
+    *,
+    first_number: int = 1,
+    lead: Sequence[str] = (),
+    budget: int = PHONE_CHARS,
+    content: str | None = None,
+) -> list[discord.Embed]:
     """The quotes, one embed per article, then the safety and consent note; or the no-answer message.
 
     ``lead``: notes that go before the quotes (after a disclosure: support, then the counter-note).
@@ -180,24 +189,36 @@ def tags_page(tags: Sequence[TagInfo], page: int, per_page: int = 20) -> tuple[d
     """One page of the tag list and the number of pages."""
     pages = max(1, -(-len(tags) // per_page))
     page = min(max(page, 0), pages - 1)
-    chunk = tags[page * per_page:(page + 1) * per_page]
+    chunk = tags[page * per_page : (page + 1) * per_page]
     lines = [f"**{cut(t.display, 80)}** · {t.articles} article{'s' if t.articles != 1 else ''}" for t in chunk]
-    embed = discord.Embed(title="Tags in the library", colour=COLOUR_QUOTE,
-                          description=cut("\n".join(lines) or "No tags yet.", DESCRIPTION_MAX))
+    embed = discord.Embed(
+        title="Tags in the library",
+        colour=COLOUR_QUOTE,
+        description=cut("\n".join(lines) or "No tags yet.", DESCRIPTION_MAX),
+    )
     embed.set_footer(text=f"Page {page + 1} of {pages} · /tag name:<tag> shows its articles")
     return embed, pages
 
 
-def tag_embeds(display: str, articles: Sequence[tuple[object, str]], page: int, per_page: int = 5) -> tuple[list[discord.Embed], int]:
+def tag_embeds(
+    display: str, articles: Sequence[tuple[object, str]], page: int, per_page: int = 5
+) -> tuple[list[discord.Embed], int]:
     """Articles with a tag and their opening passage, paged."""
     pages = max(1, -(-len(articles) // per_page))
     page = min(max(page, 0), pages - 1)
-    head = discord.Embed(title=cut(f"Articles tagged '{display}'", TITLE_MAX), colour=COLOUR_QUOTE,
-                         description=f"{len(articles)} article{'s' if len(articles) != 1 else ''} · page {page + 1} of {pages}")
+    head = discord.Embed(
+        title=cut(f"Articles tagged '{display}'", TITLE_MAX),
+        colour=COLOUR_QUOTE,
+        description=f"{len(articles)} article{'s' if len(articles) != 1 else ''} · page {page + 1} of {pages}",
+    )
     embeds = [head]
-    for article, opening in articles[page * per_page:(page + 1) * per_page]:
-        e = discord.Embed(title=cut(article.title, TITLE_MAX), url=article.url if _is_link(article.url) else None,
-                          description=">>> " + cut(opening, 400) if opening else None, colour=COLOUR_QUOTE)
+    for article, opening in articles[page * per_page : (page + 1) * per_page]:
+        e = discord.Embed(
+            title=cut(article.title, TITLE_MAX),
+            url=article.url if _is_link(article.url) else None,
+            description=">>> " + cut(opening, 400) if opening else None,
+            colour=COLOUR_QUOTE,
+        )
         e.set_footer(text=cut(f"{article.site or article.path} · {messages().unreviewed_label}", FOOTER_MAX))
         embeds.append(e)
     return _fit(embeds), pages
@@ -211,7 +232,8 @@ def report_text(report: BuildReport, *, limit: int = CONTENT_MAX, headline: str 
     if skipped:
         shown = skipped[:10]
         text += f"\n\n**{len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped:**\n" + "\n".join(
-            f"• {discord.utils.escape_markdown(line.removeprefix('Skipped '))}" for line in shown)
+            f"• {discord.utils.escape_markdown(line.removeprefix('Skipped '))}" for line in shown
+        )
         if len(skipped) > len(shown):
             text += f"\n… and {len(skipped) - len(shown)} more (see the bot's log)."
     return cut(text, limit)
@@ -230,6 +252,7 @@ def outcome_parts(outcome: Outcome) -> tuple[str | None, list[discord.Embed]]:
 
 # -- moderators: /library ------------------------------------------------------------------------
 
+
 def _when(epoch: float | None) -> str:
     """A Discord timestamp: each reader sees it in their own time zone."""
     return f"<t:{int(epoch)}:f> (<t:{int(epoch)}:R>)" if epoch else "unknown"
@@ -246,25 +269,39 @@ def staleness_line(status: Status) -> str:
     if not stale.stale:
         return "Up to date with the corpus."
     return f"**{_md(stale.summary()[0].upper() + stale.summary()[1:])}.** Run `/library refresh`" + (
-        " (one is running now)." if status.refreshing else ".")
+        " (one is running now)." if status.refreshing else "."
+    )
 
 
 def status_embed(status: Status, *, encoder: str, auto_refresh: str) -> discord.Embed:
     stale = status.staleness is None or status.staleness.stale
-    embed = discord.Embed(title="Library status", colour=COLOUR_NONE if stale else COLOUR_SAFETY,
-                          description=cut(staleness_line(status), DESCRIPTION_MAX))
-    embed.add_field(name="Library", value=f"{plural(status.articles, 'article')}, {plural(status.passages, 'passage')}, "
-                                          f"{plural(status.tags, 'tag')}", inline=False)
-    embed.add_field(name="Encoder", value=cut(f"{status.model} ({encoder}), {status.index_type} index", FIELD_VALUE_MAX),
-                    inline=False)
+    embed = discord.Embed(
+        title="Library status",
+        colour=COLOUR_NONE if stale else COLOUR_SAFETY,
+        description=cut(staleness_line(status), DESCRIPTION_MAX),
+    )
+    embed.add_field(
+        name="Library",
+        value=f"{plural(status.articles, 'article')}, {plural(status.passages, 'passage')}, "
+        f"{plural(status.tags, 'tag')}",
+        inline=False,
+    )
+    embed.add_field(
+        name="Encoder",
+        value=cut(f"{status.model} ({encoder}), {status.index_type} index", FIELD_VALUE_MAX),
+        inline=False,
+    )
     embed.add_field(name="Index built", value=_when(status.built_at), inline=False)
     if status.last_refresh_error:
         last = f"failed: {_md(status.last_refresh_error)}"
     elif status.last_report is not None:
         main = [line for line in status.last_report.lines() if not line.startswith("Skipped")]
         skipped = len(status.last_report.skipped)
-        last = f"{_when(status.last_refresh_at)}\n" + "\n".join(main) + (
-            f"\n{plural(skipped, 'file')} skipped" if skipped else "")
+        last = (
+            f"{_when(status.last_refresh_at)}\n"
+            + "\n".join(main)
+            + (f"\n{plural(skipped, 'file')} skipped" if skipped else "")
+        )
     else:
         last = "none since the bot started"
     embed.add_field(name="Last refresh", value=cut(last, FIELD_VALUE_MAX), inline=False)
@@ -275,9 +312,12 @@ def status_embed(status: Status, *, encoder: str, auto_refresh: str) -> discord.
 
 def draft_embed(draft: Draft, minutes: int) -> discord.Embed:
     a = draft.article
-    embed = discord.Embed(title=cut(f"Add “{a.title}”?", TITLE_MAX), url=a.url if _is_link(a.url) else None,
-                          description=">>> " + cut(draft.first_passage, 1500) if draft.first_passage else None,
-                          colour=COLOUR_QUOTE)
+    embed = discord.Embed(
+        title=cut(f"Add “{a.title}”?", TITLE_MAX),
+        url=a.url if _is_link(a.url) else None,
+        description=">>> " + cut(draft.first_passage, 1500) if draft.first_passage else None,
+        colour=COLOUR_QUOTE,
+    )
     embed.add_field(name="Tags", value=cut(", ".join(a.tags) or "none", FIELD_VALUE_MAX), inline=False)
     embed.add_field(name="Passages", value=str(len(draft.passages)), inline=True)
     embed.add_field(name="File", value=cut(f"corpus/{a.path}", FIELD_VALUE_MAX), inline=True)
@@ -285,17 +325,26 @@ def draft_embed(draft: Draft, minutes: int) -> discord.Embed:
         embed.add_field(name="Site", value=cut(_md(a.site), FIELD_VALUE_MAX), inline=True)
     if a.age_restricted:
         embed.add_field(name="Age-restricted", value="yes: quoted only in age-restricted channels", inline=False)
-    embed.set_footer(text=cut(f"From {draft.source}. The first passage is shown above. Confirm adds it and refreshes "
-                              f"the index; this preview expires in {minutes} minutes.", FOOTER_MAX))
+    embed.set_footer(
+        text=cut(
+            f"From {draft.source}. The first passage is shown above. Confirm adds it and refreshes "
+            f"the index; this preview expires in {minutes} minutes.",
+            FOOTER_MAX,
+        )
+    )
     return embed
 
 
 def removal_embed(article: Article, passages: int, minutes: int) -> discord.Embed:
-    embed = discord.Embed(title=cut(f"Remove “{article.title}”?", TITLE_MAX),
-                          url=article.url if _is_link(article.url) else None, colour=COLOUR_NONE,
-                          description=f"corpus/{_md(article.path)} · {plural(passages, 'passage')}")
-    embed.set_footer(text=f"Remove moves the file to corpus/.removed/ and refreshes the index; this expires in "
-                          f"{minutes} minutes.")
+    embed = discord.Embed(
+        title=cut(f"Remove “{article.title}”?", TITLE_MAX),
+        url=article.url if _is_link(article.url) else None,
+        colour=COLOUR_NONE,
+        description=f"corpus/{_md(article.path)} · {plural(passages, 'passage')}",
+    )
+    embed.set_footer(
+        text=f"Remove moves the file to corpus/.removed/ and refreshes the index; this expires in {minutes} minutes."
+    )
     return embed
 
 
@@ -326,23 +375,45 @@ PERIODS = {1: "the last 24 hours", 7: "the last 7 days", 30: "the last 30 days",
 
 def insights_embeds(ins: Insights) -> list[discord.Embed]:
     period = PERIODS.get(ins.days, f"the last {ins.days} days")
-    votes = discord.Embed(title=f"Feedback: {period}", colour=COLOUR_QUOTE,
-                          description=f"{plural(ins.votes.total, 'vote')}: {_votes(ins.votes)}.")
-    _lines_field(votes, "By article", [f"• **{_md(cut(a.title, 100))}**: {_votes(a.votes)}" for a in ins.articles[:10]],
-                 "No votes in this period.")
-    _lines_field(votes, "By passage (most votes first)", [_passage_line(p) for p in ins.passages[:8]],
-                 "No votes in this period.")
-    _lines_field(votes, "Least helpful passages", [_passage_line(p, 200) for p in ins.least_helpful[:5]],
-                 "None: no passage has more not-helpful than helpful votes.")
-    gaps = discord.Embed(title="Knowledge gaps", colour=COLOUR_NONE,
-                         description=f"{plural(ins.unanswered, 'question')} went unanswered (nothing in the library "
-                                     f"was close enough to quote).")
+    votes = discord.Embed(
+        title=f"Feedback: {period}",
+        colour=COLOUR_QUOTE,
+        description=f"{plural(ins.votes.total, 'vote')}: {_votes(ins.votes)}.",
+    )
+    _lines_field(
+        votes,
+        "By article",
+        [f"• **{_md(cut(a.title, 100))}**: {_votes(a.votes)}" for a in ins.articles[:10]],
+        "No votes in this period.",
+    )
+    _lines_field(
+        votes, "By passage (most votes first)", [_passage_line(p) for p in ins.passages[:8]], "No votes in this period."
+    )
+    _lines_field(
+        votes,
+        "Least helpful passages",
+        [_passage_line(p, 200) for p in ins.least_helpful[:5]],
+        "None: no passage has more not-helpful than helpful votes.",
+    )
+    gaps = discord.Embed(
+        title="Knowledge gaps",
+        colour=COLOUR_NONE,
+        description=f"{plural(ins.unanswered, 'question')} went unanswered (nothing in the library "
+        f"was close enough to quote).",
+    )
     _lines_field(gaps, "Per day", [f"{day}: {n}" for day, n in ins.unanswered_by_day[:14]], "None in this period.")
     if ins.themes is None:
-        gaps.add_field(name="Themes", value="Question text is not kept on this server (BOT_FEEDBACK_KEEP_QUESTION is "
-                                            "off), so only the counts are shown.", inline=False)
+        gaps.add_field(
+            name="Themes",
+            value="Question text is not kept on this server (BOT_FEEDBACK_KEEP_QUESTION is "
+            "off), so only the counts are shown.",
+            inline=False,
+        )
     else:
-        _lines_field(gaps, f"Themes ({plural(ins.themed, 'question')} kept, grouped by meaning)",
-                     [f"• {plural(t.count, 'question')}, e.g. “{_md(cut(t.example, 160))}”" for t in ins.themes[:10]],
-                     "No unanswered question text in this period.")
+        _lines_field(
+            gaps,
+            f"Themes ({plural(ins.themed, 'question')} kept, grouped by meaning)",
+            [f"• {plural(t.count, 'question')}, e.g. “{_md(cut(t.example, 160))}”" for t in ins.themes[:10]],
+            "No unanswered question text in this period.",
+        )
     return _fit([votes, gaps])

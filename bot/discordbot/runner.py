@@ -24,17 +24,27 @@ log = logging.getLogger(__name__)
 
 EXIT_ERROR = 1
 
-NO_TOKEN = ("DISCORD_TOKEN is not set. Create a bot in the Discord developer portal, copy its token, and put "
-            "DISCORD_TOKEN=... in the environment or in a .env file here (see the README).")
-BAD_TOKEN = ("Discord rejected DISCORD_TOKEN. Reset the bot's token in the Discord developer portal and update "
-             "DISCORD_TOKEN (see the README).")
-NEEDS_INTENT = ("BOT_ANSWER_CHANNEL_IDS and BOT_FORUM_CHANNEL_IDS need the Message Content intent: enable it for the "
-                "bot in the Discord developer portal (Bot, Privileged Gateway Intents), or unset them.")
-NO_NETWORK = ("cannot reach Discord ({reason}). Check this machine's network and DNS (python -m bot doctor "
-              "checks everything else offline); the bot retries by itself once it is connected.")
-DEV_GUILD_REFUSED = ("Discord refused to register the commands in BOT_DEV_GUILD_ID {guild} ({reason}): invite the "
-                     "bot to that server with the applications.commands scope (python -m bot doctor prints the "
-                     "link), or unset BOT_DEV_GUILD_ID.")
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal, copy its token, and put "
+    "DISCORD_TOKEN=... in the environment or in a .env file here (see the README)."
+)
+BAD_TOKEN = (
+    "Discord rejected DISCORD_TOKEN. Reset the bot's token in the Discord developer portal and update "
+    "DISCORD_TOKEN (see the README)."
+)
+NEEDS_INTENT = (
+    "BOT_ANSWER_CHANNEL_IDS and BOT_FORUM_CHANNEL_IDS need the Message Content intent: enable it for the "
+    "bot in the Discord developer portal (Bot, Privileged Gateway Intents), or unset them."
+)
+NO_NETWORK = (
+    "cannot reach Discord ({reason}). Check this machine's network and DNS (python -m bot doctor "
+    "checks everything else offline); the bot retries by itself once it is connected."
+)
+DEV_GUILD_REFUSED = (
+    "Discord refused to register the commands in BOT_DEV_GUILD_ID {guild} ({reason}): invite the "
+    "bot to that server with the applications.commands scope (python -m bot doctor prints the "
+    "link), or unset BOT_DEV_GUILD_ID."
+)
 DISCORD_DOWN = "Discord answered with an error ({reason}). Try again in a few minutes; see discordstatus.com."
 
 

@@ -29,8 +29,9 @@ class Sample:
 def best_scores(index: LoadedIndex, embedder, questions: list[str]) -> np.ndarray:
     texts = [normalize_question(q) for q in questions]
     vectors = embedder.encode(texts, batch_size=32)
-    return np.asarray([max((e for _, _, e in rank(index, v, k=1, query_text=t)), default=-1.0)
-                       for v, t in zip(vectors, texts)])
+    return np.asarray(
+        [max((e for _, _, e in rank(index, v, k=1, query_text=t)), default=-1.0) for v, t in zip(vectors, texts)]
+    )
 
 
 def answerable_from_dataset(index: LoadedIndex, embedder, ds, source: str) -> list[Sample]:
@@ -55,8 +56,11 @@ def question_samples(name: str, embedder, work: Path) -> list[Sample]:
     index = build_library_index(articles, work, embedder)
     found = [o.found for o in ask_all(index, embedder, questions, min_score=-1.0)]
     scores = best_scores(index, embedder, [q.text for q in questions])
-    return [Sample(f"{name} {'answerable' if q.answer else 'unanswerable'}", bool(q.answer), float(s))
-            for q, f, s in zip(questions, found, scores) if f or not q.answer]
+    return [
+        Sample(f"{name} {'answerable' if q.answer else 'unanswerable'}", bool(q.answer), float(s))
+        for q, f, s in zip(questions, found, scores)
+        if f or not q.answer
+    ]
 
 
 def sweep(samples: list[Sample], thresholds=None) -> list[dict]:
@@ -69,8 +73,16 @@ def sweep(samples: list[Sample], thresholds=None) -> list[dict]:
         p = tp / (tp + fp) if tp + fp else 1.0
         r = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
-        rows.append({"threshold": float(t), "precision": p, "recall": r, "f1": f1, "quoted_noise": fp,
-                     "silent_on_answerable": fn})
+        rows.append(
+            {
+                "threshold": float(t),
+                "precision": p,
+                "recall": r,
+                "f1": f1,
+                "quoted_noise": fp,
+                "silent_on_answerable": fn,
+            }
+        )
     return rows
 
 
@@ -88,11 +100,16 @@ def format_sweep(rows: list[dict], chosen: dict, samples: list[Sample]) -> str:
     for name, scores in sorted(by_source.items()):
         a = np.asarray(scores)
         lines.append(f"  {name:<44} n={len(a):>4}  min {a.min():.3f}  median {np.median(a):.3f}  max {a.max():.3f}")
-    lines += ["", f"{'threshold':>9} {'precision':>10} {'recall':>8} {'f1':>6} {'noise quoted':>13} {'silent wrongly':>15}"]
+    lines += [
+        "",
+        f"{'threshold':>9} {'precision':>10} {'recall':>8} {'f1':>6} {'noise quoted':>13} {'silent wrongly':>15}",
+    ]
     for r in rows:
         mark = "  <- chosen" if r is chosen else ""
-        lines.append(f"{r['threshold']:>9.3f} {r['precision']:>10.3f} {r['recall']:>8.3f} {r['f1']:>6.3f} "
-                     f"{r['quoted_noise']:>13} {r['silent_on_answerable']:>15}{mark}")
+        lines.append(
+            f"{r['threshold']:>9.3f} {r['precision']:>10.3f} {r['recall']:>8.3f} {r['f1']:>6.3f} "
+            f"{r['quoted_noise']:>13} {r['silent_on_answerable']:>15}{mark}"
+        )
     return "\n".join(lines)
 
 
@@ -106,8 +123,9 @@ def main(args) -> int:
     from ..settings import Settings
     from .retrieval import build_index, load_beir
 
-    settings = Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
-                                              model=getattr(args, "model", None))
+    settings = Settings.from_env().with_paths(
+        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
+    )
     library = make_library(settings)
     embedder = library.embedder
     samples: list[Sample] = []
@@ -116,19 +134,23 @@ def main(args) -> int:
     sub = ds.subset(args.split or None)
     samples += answerable_from_dataset(index, embedder, sub, ds.name)
     other = load_beir(args.unanswerable)
-    samples += [Sample(f"{other.name} on {ds.name}", False, s)
-                for s in best_scores(index, embedder, list(other.queries.values()))]
+    samples += [
+        Sample(f"{other.name} on {ds.name}", False, s)
+        for s in best_scores(index, embedder, list(other.queries.values()))
+    ]
     cases = yaml.safe_load(Path(args.seed_questions).read_text(encoding="utf-8"))
     tmp = Path(tempfile.mkdtemp())
     try:
         seed = type(library)(settings.corpus_dir, tmp, embedder)
         seed.load()
-        samples += [Sample("seed answerable", True, s) for s in
-                    best_scores(seed.index, embedder, [c["q"] for c in cases["answerable"]])]
+        samples += [
+            Sample("seed answerable", True, s)
+            for s in best_scores(seed.index, embedder, [c["q"] for c in cases["answerable"]])
+        ]
         samples += [Sample("seed off-topic", False, s) for s in best_scores(seed.index, embedder, cases["off_topic"])]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for name in (args.questions.split(",") if args.questions else []):
+    for name in args.questions.split(",") if args.questions else []:
         samples += question_samples(name.strip(), embedder, Path(args.work))
     rows = sweep(samples)
     chosen = choose(rows, args.min_precision)

@@ -71,8 +71,9 @@ class CachedEmbedder:
         self.hits += len(texts) - sum(len(v) for v in missing.values())
         if missing:
             order = list(missing)
-            vectors = self.inner.encode([texts[missing[k][0]] for k in order], batch_size=batch_size,
-                                        show_progress=show_progress)
+            vectors = self.inner.encode(
+                [texts[missing[k][0]] for k in order], batch_size=batch_size, show_progress=show_progress
+            )
             self.misses += len(order)
             for k, v in zip(order, vectors):
                 for i in missing[k]:

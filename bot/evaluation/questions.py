@@ -15,22 +15,23 @@ reported), ``seed`` (tests/data/seed_questions.yaml: a phrase of the passage, an
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from ..core.corpus import scan_corpus, CorpusScan
+from ..core.corpus import CorpusScan, scan_corpus
 from ..core.indexer import refresh_index
 from ..core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, Hit, normalize_question, search
 from ..core.store import IndexStore, LoadedIndex
 from .cache import CachedEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SETS = {"dev": ROOT / "tests" / "data" / "dev" / "retrieval", "blind": ROOT / "tests" / "data" / "blind" / "retrieval",
-        "seed": ROOT / "tests" / "data" / "seed_questions.yaml"}
+SETS = {
+    "dev": ROOT / "tests" / "data" / "dev" / "retrieval",
+    "blind": ROOT / "tests" / "data" / "blind" / "retrieval",
+    "seed": ROOT / "tests" / "data" / "seed_questions.yaml",
+}
 SEED_CORPUS = ROOT / "corpus"
 
 
@@ -75,8 +76,9 @@ def build_library_index(articles: Path | None, work: Path, embedder) -> LoadedIn
     scan = scan_corpus(SEED_CORPUS)
     extra = scan_corpus(articles).articles if articles else []
     scan = CorpusScan(articles=scan.articles + extra)
-    slug = f"questions-{'seed' if articles is None else articles.parent.parent.name}-" + \
-        "".join(c if c.isalnum() else "-" for c in embedder.name)
+    slug = f"questions-{'seed' if articles is None else articles.parent.parent.name}-" + "".join(
+        c if c.isalnum() else "-" for c in embedder.name
+    )
     store = IndexStore(work / slug)
     cached = CachedEmbedder(embedder, work / "cache")
     try:
@@ -86,8 +88,16 @@ def build_library_index(articles: Path | None, work: Path, embedder) -> LoadedIn
     return report.generation or store.load(model=embedder.name, dimension=embedder.dimension)
 
 
-def ask_all(index: LoadedIndex, embedder, questions: list[Question], *, min_score: float = DEFAULT_MIN_SCORE,
-            alpha: float = DEFAULT_FUSION_ALPHA, top_k: int = 3, weight=None) -> list[Outcome]:
+def ask_all(
+    index: LoadedIndex,
+    embedder,
+    questions: list[Question],
+    *,
+    min_score: float = DEFAULT_MIN_SCORE,
+    alpha: float = DEFAULT_FUSION_ALPHA,
+    top_k: int = 3,
+    weight=None,
+) -> list[Outcome]:
     """Search every question as the bot does and read its first ``top_k`` quotes.
 
     ``weight``: None (the bot's sentence share), a number, or a function of the question text.
@@ -138,9 +148,14 @@ class Tally:
 
     def row(self) -> dict:
         share = lambda a, b: round(a / b, 3) if b else None  # noqa: E731
-        return {"answerable": self.answerable, "in_top_3": share(self.found, self.answerable),
-                "first": share(self.first, self.answerable), "highlighted": share(self.highlighted, self.answerable),
-                "unanswerable": self.unanswerable, "quoting": share(self.quoted, self.unanswerable)}
+        return {
+            "answerable": self.answerable,
+            "in_top_3": share(self.found, self.answerable),
+            "first": share(self.first, self.answerable),
+            "highlighted": share(self.highlighted, self.answerable),
+            "unanswerable": self.unanswerable,
+            "quoting": share(self.quoted, self.unanswerable),
+        }
 
 
 def tally(outcomes: list[Outcome]) -> dict[str, Tally]:
@@ -152,13 +167,17 @@ def tally(outcomes: list[Outcome]) -> dict[str, Tally]:
 
 
 def format_tally(title: str, kinds: dict[str, Tally], *, misses: bool = False) -> str:
-    lines = [title, f"{'kind':<24}{'answerable':>11}{'in top 3':>10}{'first':>8}{'marked':>8}"
-                    f"{'unanswerable':>14}{'quoting':>9}"]
+    lines = [
+        title,
+        f"{'kind':<24}{'answerable':>11}{'in top 3':>10}{'first':>8}{'marked':>8}{'unanswerable':>14}{'quoting':>9}",
+    ]
     fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
     for name, t in sorted(kinds.items(), key=lambda kv: (kv[0] != "all", kv[0])):
         r = t.row()
-        lines.append(f"{name:<24}{r['answerable']:>11}{fmt(r['in_top_3']):>10}{fmt(r['first']):>8}"
-                     f"{fmt(r['highlighted']):>8}{r['unanswerable']:>14}{fmt(r['quoting']):>9}")
+        lines.append(
+            f"{name:<24}{r['answerable']:>11}{fmt(r['in_top_3']):>10}{fmt(r['first']):>8}"
+            f"{fmt(r['highlighted']):>8}{r['unanswerable']:>14}{fmt(r['quoting']):>9}"
+        )
     if misses:
         lines += ["", *kinds["all"].misses]
     return "\n".join(lines)
@@ -173,11 +192,12 @@ def _weights(spec: str | None) -> list[tuple[float, float] | None]:
 
 def main(args) -> int:
     from ..app import make_library
-    from ..settings import Settings
     from ..core.search import sentence_weight
+    from ..settings import Settings
 
-    settings = Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
-                                              model=getattr(args, "model", None))
+    settings = Settings.from_env().with_paths(
+        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
+    )
     embedder = make_library(settings).embedder
     threshold = settings.relevance_threshold if args.threshold is None else args.threshold
     reports = []
@@ -186,12 +206,21 @@ def main(args) -> int:
         index = build_library_index(articles, Path(args.work), embedder)
         for pair in _weights(args.weights):
             weight = None if pair is None else (lambda t, p=pair: sentence_weight(t, *p))
-            outcomes = ask_all(index, embedder, questions, min_score=threshold, alpha=settings.fusion_alpha,
-                               top_k=settings.top_k, weight=weight)
+            outcomes = ask_all(
+                index,
+                embedder,
+                questions,
+                min_score=threshold,
+                alpha=settings.fusion_alpha,
+                top_k=settings.top_k,
+                weight=weight,
+            )
             kinds = tally(outcomes)
-            title = (f"{name}: {len(questions)} questions, {index.size} passages, {index.sentences.size} sentence "
-                     f"units, threshold {threshold}, {embedder.name}"
-                     + ("" if pair is None else f", sentence weight short {pair[0]} / long {pair[1]}"))
+            title = (
+                f"{name}: {len(questions)} questions, {index.size} passages, {index.sentences.size} sentence "
+                f"units, threshold {threshold}, {embedder.name}"
+                + ("" if pair is None else f", sentence weight short {pair[0]} / long {pair[1]}")
+            )
             reports.append((title, kinds))
     if args.json:
         print(json.dumps([{"set": t, "kinds": {k: v.row() for k, v in kinds.items()}} for t, kinds in reports]))

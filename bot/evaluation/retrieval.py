@@ -40,8 +40,13 @@ class Dataset:
         qids = [q for q in self.queries if q in self.qrels and (not split or self.splits.get(q) in split.split(","))]
         if limit:
             qids = qids[:limit]
-        return Dataset(self.name, self.docs, {q: self.queries[q] for q in qids},
-                       {q: self.splits.get(q, "") for q in qids}, {q: self.qrels[q] for q in qids})
+        return Dataset(
+            self.name,
+            self.docs,
+            {q: self.queries[q] for q in qids},
+            {q: self.splits.get(q, "") for q in qids},
+            {q: self.qrels[q] for q in qids},
+        )
 
 
 def load_beir(folder: Path | str, *, min_grade: int = 1, query_field: str = "text") -> Dataset:
@@ -73,13 +78,20 @@ def _articles(ds: Dataset) -> list[Article]:
         body = text.strip()
         if not body:
             continue
-        out.append(Article(path=did, title=title.strip() or did, body=body,
-                           content_hash=hashlib.sha256(f"{title}\0{body}".encode()).hexdigest()))
+        out.append(
+            Article(
+                path=did,
+                title=title.strip() or did,
+                body=body,
+                content_hash=hashlib.sha256(f"{title}\0{body}".encode()).hexdigest(),
+            )
+        )
     return out
 
 
-def build_index(ds: Dataset, work: Path, embedder: Embedder, *, chunking: ChunkSettings = ChunkSettings(),
-                progress=None) -> tuple[LoadedIndex, dict]:
+def build_index(
+    ds: Dataset, work: Path, embedder: Embedder, *, chunking: ChunkSettings = ChunkSettings(), progress=None
+) -> tuple[LoadedIndex, dict]:
     """Index the dataset's documents with the product pipeline (cached, refreshed incrementally)."""
     variant = f"t{chunking.max_tokens}" + ("" if chunking.title_context else "-notitle")
     slug = re.sub(r"[^a-z0-9]+", "-", f"{ds.name}-{embedder.name}-{variant}".lower()).strip("-")
@@ -87,13 +99,18 @@ def build_index(ds: Dataset, work: Path, embedder: Embedder, *, chunking: ChunkS
     started = time.perf_counter()
     cached = CachedEmbedder(embedder, work / "cache")
     try:
-        report = refresh_index(None, store, cached, scan=CorpusScan(articles=_articles(ds)), chunking=chunking,
-                               progress=progress)
+        report = refresh_index(
+            None, store, cached, scan=CorpusScan(articles=_articles(ds)), chunking=chunking, progress=progress
+        )
     finally:
         cached.flush()
-    info = {"seconds": time.perf_counter() - started, "passages": report.passages_total,
-            "embedded": report.passages_embedded, "sentences": report.sentences_total,
-            "embedded_now": cached.misses}
+    info = {
+        "seconds": time.perf_counter() - started,
+        "passages": report.passages_total,
+        "embedded": report.passages_embedded,
+        "sentences": report.sentences_total,
+        "embedded_now": cached.misses,
+    }
     index = report.generation or store.load(model=embedder.name, dimension=embedder.dimension)
     return index, info
 
@@ -124,9 +141,11 @@ class Config:
                 raise ValueError(text)
             config = cls._parse_base(base)
         except ValueError:
-            raise ValueError(f"unknown configuration '{text}' (dense, bm25, rrf, wrrf:WEIGHT, hybrid (the bot's), "
-                             "hybrid:ALPHA or hybrid:ALPHA:BM25_DEPTH, each optionally /SHORT:LONG; "
-                             "passage, passage-dense)") from None
+            raise ValueError(
+                f"unknown configuration '{text}' (dense, bm25, rrf, wrrf:WEIGHT, hybrid (the bot's), "
+                "hybrid:ALPHA or hybrid:ALPHA:BM25_DEPTH, each optionally /SHORT:LONG; "
+                "passage, passage-dense)"
+            ) from None
         return replace(config, name=text, weights=weights)
 
     @classmethod
@@ -153,8 +172,9 @@ class Config:
         return None if self.weights is None else sentence_weight(question, *self.weights)
 
 
-def _rrf(index: LoadedIndex, vec: np.ndarray, text: str, depth: int, weight: float = 1.0,
-         k: int = 60) -> list[tuple[int, float]]:
+def _rrf(
+    index: LoadedIndex, vec: np.ndarray, text: str, depth: int, weight: float = 1.0, k: int = 60
+) -> list[tuple[int, float]]:
     dense = index.search(vec, depth)
     lexical = index.lexical.search(text, depth) if index.lexical else []
     scores: dict[int, float] = {}
@@ -168,8 +188,18 @@ def ranked_docs(index: LoadedIndex, vec: np.ndarray, text: str, config: Config, 
     if config.rrf:
         rows = _rrf(index, vec, text, depth, config.rrf_weight)
     else:
-        rows = [(row, fused) for row, fused, _ in rank(index, vec, k=depth, query_text=text, alpha=config.alpha,
-                                                       bm25_depth=config.bm25_depth, weight=config.weight(text))]
+        rows = [
+            (row, fused)
+            for row, fused, _ in rank(
+                index,
+                vec,
+                k=depth,
+                query_text=text,
+                alpha=config.alpha,
+                bm25_depth=config.bm25_depth,
+                weight=config.weight(text),
+            )
+        ]
     docs: dict[str, float] = {}
     for row, score in rows:
         did = index.passages[row].article
@@ -186,9 +216,11 @@ class Result:
     queries: int = 0
 
 
-def evaluate(ds: Dataset, index: LoadedIndex, embedder: Embedder, configs: list[Config],
-             latency_sample: int = 50) -> list[Result]:
-    from ranx import Qrels, Run, evaluate as ranx_evaluate
+def evaluate(
+    ds: Dataset, index: LoadedIndex, embedder: Embedder, configs: list[Config], latency_sample: int = 50
+) -> list[Result]:
+    from ranx import Qrels, Run
+    from ranx import evaluate as ranx_evaluate
 
     qids = list(ds.queries)
     texts = [normalize_question(ds.queries[q]) for q in qids]
@@ -205,9 +237,14 @@ def evaluate(ds: Dataset, index: LoadedIndex, embedder: Embedder, configs: list[
             ranked_docs(index, v, text, config, depth=20)
             lat.append((time.perf_counter() - t0) * 1000)
         lat.sort()
-        results.append(Result(config.name, {m: float(scores[m]) for m in METRICS},
-                              {"p50": statistics.median(lat), "p95": lat[int(0.95 * (len(lat) - 1))]} if lat else {},
-                              len(qids)))
+        results.append(
+            Result(
+                config.name,
+                {m: float(scores[m]) for m in METRICS},
+                {"p50": statistics.median(lat), "p95": lat[int(0.95 * (len(lat) - 1))]} if lat else {},
+                len(qids),
+            )
+        )
     return results
 
 
@@ -215,8 +252,11 @@ def format_results(title: str, results: list[Result]) -> str:
     head = f"{'configuration':<22}" + "".join(f"{m:>11}" for m in METRICS) + f"{'p50 ms':>9}{'p95 ms':>9}"
     lines = [title, head]
     for r in results:
-        lines.append(f"{r.config:<22}" + "".join(f"{r.metrics[m]:>11.3f}" for m in METRICS)
-                     + f"{r.latency_ms.get('p50', 0):>9.1f}{r.latency_ms.get('p95', 0):>9.1f}")
+        lines.append(
+            f"{r.config:<22}"
+            + "".join(f"{r.metrics[m]:>11.3f}" for m in METRICS)
+            + f"{r.latency_ms.get('p50', 0):>9.1f}{r.latency_ms.get('p95', 0):>9.1f}"
+        )
     return "\n".join(lines)
 
 
@@ -228,27 +268,37 @@ def main(args) -> int:
     from ..app import make_library
     from ..settings import Settings
 
-    settings = Settings.from_env().with_paths(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None),
-                                              model=getattr(args, "model", None))
+    settings = Settings.from_env().with_paths(
+        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
+    )
     library = make_library(settings)
     embedder = library.embedder
     ds = load_beir(args.dataset, min_grade=args.min_grade, query_field=args.query_field)
     work = Path(args.work)
     chunking = ChunkSettings(max_tokens=args.max_tokens, title_context=not args.no_title)
     index, info = build_index(ds, work, embedder, chunking=chunking)
-    configs = [replace(c, name=c.name.replace("hybrid", f"hybrid:{settings.fusion_alpha}", 1),
-                       alpha=settings.fusion_alpha) if c.name.split("/")[0] == "hybrid" else c for c in args.config]
+    configs = [
+        replace(c, name=c.name.replace("hybrid", f"hybrid:{settings.fusion_alpha}", 1), alpha=settings.fusion_alpha)
+        if c.name.split("/")[0] == "hybrid"
+        else c
+        for c in args.config
+    ]
     out = []
-    for split in (args.split.split(";") if args.split else [None]):
+    for split in args.split.split(";") if args.split else [None]:
         sub = ds.subset(split or None, args.limit)
         results = evaluate(sub, index, embedder, configs)
         label = f"{ds.name}, {split or 'all'} queries ({len(sub.queries)}), {info['passages']} passages"
         out.append((label, results))
     if args.json:
-        print(json.dumps([{"set": label, "index": info, "results": [r.__dict__ for r in results]}
-                          for label, results in out]))
+        print(
+            json.dumps(
+                [{"set": label, "index": info, "results": [r.__dict__ for r in results]} for label, results in out]
+            )
+        )
     else:
-        print(f"index: {info['passages']} passages, {info['sentences']} sentence units, {info['embedded_now']} texts "
-              f"embedded now (the rest from the cache), {info['seconds']:.1f} s")
+        print(
+            f"index: {info['passages']} passages, {info['sentences']} sentence units, {info['embedded_now']} texts "
+            f"embedded now (the rest from the cache), {info['seconds']:.1f} s"
+        )
         print("\n\n".join(format_results(label, results) for label, results in out))
     return 0

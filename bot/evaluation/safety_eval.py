@@ -64,11 +64,17 @@ class SetResult:
             return {c: {"n": v.n, part: round(v.rate(getattr(v, part)), 4)} for c, v in counts.items()}
 
         return {
-            "set": self.name, "cases": self.cases,
-            "card_recall": pct(self.crisis, "card"), "card_or_check_in_recall": pct(self.risky, "flagged"),
-            "none": self.none_n, "false_cards": len(self.false_cards), "false_check_ins": len(self.false_check_ins),
-            "cards_on_check_in": len(self.cards_on_check_in), "ordinary_cards": self.ordinary_cards,
-            "supporter": [self.supporter_right, self.supporter_n], "minor": [self.minor_right, self.minor_n],
+            "set": self.name,
+            "cases": self.cases,
+            "card_recall": pct(self.crisis, "card"),
+            "card_or_check_in_recall": pct(self.risky, "flagged"),
+            "none": self.none_n,
+            "false_cards": len(self.false_cards),
+            "false_check_ins": len(self.false_check_ins),
+            "cards_on_check_in": len(self.cards_on_check_in),
+            "ordinary_cards": self.ordinary_cards,
+            "supporter": [self.supporter_right, self.supporter_n],
+            "minor": [self.minor_right, self.minor_n],
             "minor_false": self.minor_false,
             "median_ms": round(statistics.median(self.ms), 3) if self.ms else None,
             "p90_ms": round(sorted(self.ms)[int(0.9 * (len(self.ms) - 1))], 3) if self.ms else None,
@@ -126,30 +132,39 @@ def measure(detector: CrisisDetector, examples: Sequence[Example], name: str, ve
 
 def format_set(r: SetResult, *, verbose: bool = False) -> str:
     s = r.summary()
-    lines = [f"{r.name}: {r.cases} messages", "",
-             f"  {'category':<18} {'crisis':>6} {'card':>7}   {'risky':>6} {'card or check-in':>17}"]
+    lines = [
+        f"{r.name}: {r.cases} messages",
+        "",
+        f"  {'category':<18} {'crisis':>6} {'card':>7}   {'risky':>6} {'card or check-in':>17}",
+    ]
     for c in CATEGORIES:
         cr, rk = r.crisis[c], r.risky[c]
         lines.append(f"  {c:<18} {cr.n:>6} {cr.rate(cr.card):>7.3f}   {rk.n:>6} {rk.rate(rk.flagged):>17.3f}")
     cr_all = sum(v.n for v in r.crisis.values())
     rk_all = sum(v.n for v in r.risky.values())
-    lines.append(f"  {'all':<18} {cr_all:>6} {sum(v.card for v in r.crisis.values()) / max(cr_all, 1):>7.3f}   "
-                 f"{rk_all:>6} {sum(v.flagged for v in r.risky.values()) / max(rk_all, 1):>17.3f}")
+    lines.append(
+        f"  {'all':<18} {cr_all:>6} {sum(v.card for v in r.crisis.values()) / max(cr_all, 1):>7.3f}   "
+        f"{rk_all:>6} {sum(v.flagged for v in r.risky.values()) / max(rk_all, 1):>17.3f}"
+    )
     n = max(r.none_n, 1)
-    lines += ["",
-              f"  messages that need nothing: {r.none_n}; false cards {len(r.false_cards)} "
-              f"({len(r.false_cards) / n:.3f}), false check-ins {len(r.false_check_ins)} "
-              f"({len(r.false_check_ins) / n:.3f}); cards on ordinary questions {r.ordinary_cards}",
-              f"  cards on messages that need a check-in: {len(r.cards_on_check_in)} of "
-              f"{rk_all - cr_all}",
-              f"  supporters recognised {r.supporter_right}/{r.supporter_n}; minors recognised "
-              f"{r.minor_right}/{r.minor_n}, adults taken for minors {r.minor_false}",
-              f"  time per message beside the shared encoder pass: median {s['median_ms']:.2f} ms, "
-              f"p90 {s['p90_ms']:.2f} ms"]
+    lines += [
+        "",
+        f"  messages that need nothing: {r.none_n}; false cards {len(r.false_cards)} "
+        f"({len(r.false_cards) / n:.3f}), false check-ins {len(r.false_check_ins)} "
+        f"({len(r.false_check_ins) / n:.3f}); cards on ordinary questions {r.ordinary_cards}",
+        f"  cards on messages that need a check-in: {len(r.cards_on_check_in)} of {rk_all - cr_all}",
+        f"  supporters recognised {r.supporter_right}/{r.supporter_n}; minors recognised "
+        f"{r.minor_right}/{r.minor_n}, adults taken for minors {r.minor_false}",
+        f"  time per message beside the shared encoder pass: median {s['median_ms']:.2f} ms, p90 {s['p90_ms']:.2f} ms",
+    ]
     if verbose:
-        for title, items in (("risky messages that got nothing", r.misses), ("crisis messages without their card",
-                             r.missed_cards), ("false cards", r.false_cards), ("cards on check-in messages",
-                             r.cards_on_check_in), ("false check-ins", r.false_check_ins)):
+        for title, items in (
+            ("risky messages that got nothing", r.misses),
+            ("crisis messages without their card", r.missed_cards),
+            ("false cards", r.false_cards),
+            ("cards on check-in messages", r.cards_on_check_in),
+            ("false check-ins", r.false_check_ins),
+        ):
             if items:
                 lines += ["", f"  {title}:"] + [f"    {m}" for m in items]
     return "\n".join(lines)
@@ -165,9 +180,15 @@ class RedditResult:
     post_counts: dict[str, list[int]] = field(default_factory=dict)  # label -> [posts, cards, flagged]
 
     def summary(self) -> dict:
-        return {label: {"users": n, "card": round(self.card[label] / n, 4), "card_or_check_in":
-                        round(self.flagged[label] / n, 4), "posts": self.post_counts.get(label, [0, 0, 0])}
-                for label, n in sorted(self.users.items())}
+        return {
+            label: {
+                "users": n,
+                "card": round(self.card[label] / n, 4),
+                "card_or_check_in": round(self.flagged[label] / n, 4),
+                "posts": self.post_counts.get(label, [0, 0, 0]),
+            }
+            for label, n in sorted(self.users.items())
+        }
 
 
 def measure_reddit(detector: CrisisDetector, folder: Path, limit: int | None = None, progress=None) -> RedditResult:
@@ -205,15 +226,20 @@ def measure_reddit(detector: CrisisDetector, folder: Path, limit: int | None = N
 
 
 def format_reddit(r: RedditResult) -> str:
-    lines = [f"reddit_cssrs (real posts, user level): {r.posts} posts, {sum(r.users.values())} users", "",
-             f"  {'users labelled':<16} {'users':>6} {'any card':>9} {'card or check-in':>17}"
-             f"   {'posts':>6} {'card':>6} {'card or check-in':>17}"]
+    lines = [
+        f"reddit_cssrs (real posts, user level): {r.posts} posts, {sum(r.users.values())} users",
+        "",
+        f"  {'users labelled':<16} {'users':>6} {'any card':>9} {'card or check-in':>17}"
+        f"   {'posts':>6} {'card':>6} {'card or check-in':>17}",
+    ]
     for lab in ("Attempt", "Behavior", "Ideation", "Indicator", "Supportive"):
         if lab in r.users:
             n = r.users[lab]
             pn, pc, pf = r.post_counts.get(lab, [0, 0, 0])
-            lines.append(f"  {lab:<16} {n:>6} {r.card[lab] / n:>9.3f} {r.flagged[lab] / n:>17.3f}"
-                         f"   {pn:>6} {pc / max(pn, 1):>6.3f} {pf / max(pn, 1):>17.3f}")
+            lines.append(
+                f"  {lab:<16} {n:>6} {r.card[lab] / n:>9.3f} {r.flagged[lab] / n:>17.3f}"
+                f"   {pn:>6} {pc / max(pn, 1):>6.3f} {pf / max(pn, 1):>17.3f}"
+            )
     risk_n = sum(r.users.get(x, 0) for x in RISK_USERS)
     if risk_n:
         caught = sum(r.flagged.get(x, 0) for x in RISK_USERS)
@@ -228,9 +254,18 @@ def blind_files() -> list[Path]:
     return sorted(BLIND.glob("*.jsonl"))
 
 
-def run(detector: CrisisDetector, encode, sets: Sequence[str], *, cases: Sequence[Path] = (),
-        reddit: Path | None = None, reddit_limit: int | None = None, verbose: bool = False,
-        as_json: bool = False, progress=None) -> int:
+def run(
+    detector: CrisisDetector,
+    encode,
+    sets: Sequence[str],
+    *,
+    cases: Sequence[Path] = (),
+    reddit: Path | None = None,
+    reddit_limit: int | None = None,
+    verbose: bool = False,
+    as_json: bool = False,
+    progress=None,
+) -> int:
     """Print the report; exit status 1 if a blind or own crisis message got nothing at all."""
     sources: list[tuple[str, list[Example]]] = []
     if "train" in sets:
@@ -250,8 +285,11 @@ def run(detector: CrisisDetector, encode, sets: Sequence[str], *, cases: Sequenc
         out.append(result.summary())
         if not as_json:
             texts.append(format_set(result, verbose=verbose))
-        if any(e.expect == CRISIS for e in examples) and "blind" in name and any(
-                m.startswith("[crisis") for m in result.misses):
+        if (
+            any(e.expect == CRISIS for e in examples)
+            and "blind" in name
+            and any(m.startswith("[crisis") for m in result.misses)
+        ):
             status = 1
     if reddit is not None:
         if (reddit / "posts.jsonl").exists():

@@ -83,8 +83,17 @@ def test_the_watch_filter_ignores_hidden_and_other_files(tmp_path):
     assert not accept(None, str(tmp_path / ".a.md.tmp")) and not accept(None, str(tmp_path / "photo.png"))
 
 
-@pytest.mark.parametrize("value,watch,minutes", [("", False, None), ("off", False, None), ("watch", True, None),
-                                                 ("WATCH", True, None), ("15", False, 15.0), ("1.5", False, 1.5)])
+@pytest.mark.parametrize(
+    "value,watch,minutes",
+    [
+        ("", False, None),
+        ("off", False, None),
+        ("watch", True, None),
+        ("WATCH", True, None),
+        ("15", False, 15.0),
+        ("1.5", False, 1.5),
+    ],
+)
 def test_auto_refresh_setting(value, watch, minutes):
     s = Settings.from_env({"BOT_AUTO_REFRESH": value}, dotenv=False)
     assert (s.auto_refresh_watch, s.auto_refresh_minutes) == (watch, minutes)
@@ -97,11 +106,23 @@ def test_bad_auto_refresh_setting(value):
 
 
 def test_moderator_settings():
-    s = Settings.from_env({"BOT_MODERATOR_CHANNEL_ID": "123456789012345678", "BOT_FORUM_CHANNEL_IDS": "1, 2",
-                           "BOT_ANSWER_IN_THREADS": "true", "BOT_FETCH_ALLOW_PRIVATE": "yes"}, dotenv=False)
+    s = Settings.from_env(
+        {
+            "BOT_MODERATOR_CHANNEL_ID": "123456789012345678",
+            "BOT_FORUM_CHANNEL_IDS": "1, 2",
+            "BOT_ANSWER_IN_THREADS": "true",
+            "BOT_FETCH_ALLOW_PRIVATE": "yes",
+        },
+        dotenv=False,
+    )
     assert s.moderator_channel == 123456789012345678 and s.forum_channels == (1, 2)
     assert s.answer_in_threads and s.fetch_allow_private and s.message_content
     default = Settings.from_env({}, dotenv=False)
-    assert not (default.auto_refresh_watch or default.auto_refresh_minutes or default.fetch_allow_private
-                or default.answer_in_threads or default.message_content)
+    assert not (
+        default.auto_refresh_watch
+        or default.auto_refresh_minutes
+        or default.fetch_allow_private
+        or default.answer_in_threads
+        or default.message_content
+    )
     assert default.unanswered_path == default.feedback_file.with_name("unanswered.jsonl")

@@ -69,12 +69,23 @@ def only_loopback(ip: str) -> str | None:
     return None if ip == "127.0.0.1" else address_refusal(ip)
 
 
-@pytest.mark.parametrize("ip,why", [
-    ("127.0.0.1", "a loopback address"), ("::1", "a loopback address"), ("::ffff:127.0.0.1", "a loopback address"),
-    ("10.0.0.1", "a private or reserved address"), ("192.168.1.1", "a private or reserved address"),
-    ("169.254.169.254", "a private or reserved address"), ("0.0.0.0", "a private or reserved address"),
-    ("100.64.0.1", "not a public address"), ("fd00::1", "a private or reserved address"),
-    ("224.0.0.1", "a private or reserved address"), ("8.8.8.8", None), ("2606:4700:4700::1111", None)])
+@pytest.mark.parametrize(
+    "ip,why",
+    [
+        ("127.0.0.1", "a loopback address"),
+        ("::1", "a loopback address"),
+        ("::ffff:127.0.0.1", "a loopback address"),
+        ("10.0.0.1", "a private or reserved address"),
+        ("192.168.1.1", "a private or reserved address"),
+        ("169.254.169.254", "a private or reserved address"),
+        ("0.0.0.0", "a private or reserved address"),
+        ("100.64.0.1", "not a public address"),
+        ("fd00::1", "a private or reserved address"),
+        ("224.0.0.1", "a private or reserved address"),
+        ("8.8.8.8", None),
+        ("2606:4700:4700::1111", None),
+    ],
+)
 def test_address_refusal(ip, why):
     assert address_refusal(ip) == why
 
@@ -100,13 +111,16 @@ def test_every_redirect_is_checked_like_the_first(server):
         fetch(f"{server}/loop", refusal=only_loopback)
 
 
-@pytest.mark.parametrize("path,message", [
-    ("/big", "the page is too large (4 KiB; the limit is 1 KiB)"),
-    ("/big-unannounced", "the page is larger than the limit of 1 KiB"),
-    ("/pdf", "the page is application/pdf; the library takes HTML, plain text or Markdown"),
-    ("/gone", "the page answered HTTP 404"),
-    ("/bad-utf8", "the page is not valid utf-8 text"),
-])
+@pytest.mark.parametrize(
+    "path,message",
+    [
+        ("/big", "the page is too large (4 KiB; the limit is 1 KiB)"),
+        ("/big-unannounced", "the page is larger than the limit of 1 KiB"),
+        ("/pdf", "the page is application/pdf; the library takes HTML, plain text or Markdown"),
+        ("/gone", "the page answered HTTP 404"),
+        ("/bad-utf8", "the page is not valid utf-8 text"),
+    ],
+)
 def test_limits_and_types(server, path, message):
     with pytest.raises(FetchError) as err:
         fetch(f"{server}{path}", allow_private=True, max_bytes=1024)
@@ -124,14 +138,17 @@ def test_declared_charset_is_read_and_stored_as_utf8(server):
     assert fetch(f"{server}/latin", allow_private=True).data.decode("utf-8") == PAGE
 
 
-@pytest.mark.parametrize("url,message", [
-    ("ftp://example.org/a.txt", "only http and https addresses can be fetched"),
-    ("file:///etc/passwd", "only http and https addresses can be fetched"),
-    ("javascript:alert(1)", "only http and https addresses can be fetched"),
-    ("https://user:pw@example.org/", "addresses with a user name or password are not fetched"),
-    ("http://", "the address has no host name"),
-    ("http://example.org:99999/", "that is not a web address"),
-])
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("ftp://example.org/a.txt", "only http and https addresses can be fetched"),
+        ("file:///etc/passwd", "only http and https addresses can be fetched"),
+        ("javascript:alert(1)", "only http and https addresses can be fetched"),
+        ("https://user:pw@example.org/", "addresses with a user name or password are not fetched"),
+        ("http://", "the address has no host name"),
+        ("http://example.org:99999/", "that is not a web address"),
+    ],
+)
 def test_only_plain_web_addresses(url, message):
     with pytest.raises(FetchError) as err:
         fetch(url, resolver=lambda host, port: pytest.fail("nothing may be resolved"))

@@ -20,14 +20,27 @@ def chunk(article):
 @pytest.fixture
 def corpus(tmp_path):
     root = tmp_path / "corpus"
-    write_article(root, "rest.md", "Rest", "Rest is part of healing; sleep restores the body.", tags=["healing"],
-                  url="https://example.org/rest")
+    write_article(
+        root,
+        "rest.md",
+        "Rest",
+        "Rest is part of healing; sleep restores the body.",
+        tags=["healing"],
+        url="https://example.org/rest",
+    )
     return root
 
 
 def test_a_text_file_becomes_markdown_with_front_matter(corpus):
-    draft = draft_article("Morning pages\n\nWriting three pages each morning clears the mind.\n".encode(), "notes.txt",
-                          corpus, chunk, tags=["journaling"], added_by="Mod  Person", site="example.org")
+    draft = draft_article(
+        "Morning pages\n\nWriting three pages each morning clears the mind.\n".encode(),
+        "notes.txt",
+        corpus,
+        chunk,
+        tags=["journaling"],
+        added_by="Mod  Person",
+        site="example.org",
+    )
     assert draft.article.path == "morning-pages.md" and draft.article.title == "Morning pages"
     assert draft.article.tags == ("journaling",) and draft.article.site == "example.org"
     assert draft.first_passage.startswith("Writing three pages") and len(draft.passages) == 1
@@ -40,21 +53,26 @@ def test_a_text_file_becomes_markdown_with_front_matter(corpus):
 
 
 def test_html_is_cleaned_as_the_corpus_loader_cleans_it(corpus):
-    html = ("<html><head><title>Breathing</title></head><body><nav>Menu Home</nav><article><p>Slow breathing calms the "
-            "nervous system within minutes of practice.</p></article></body></html>")
+    html = (
+        "<html><head><title>Breathing</title></head><body><nav>Menu Home</nav><article><p>Slow breathing calms the "
+        "nervous system within minutes of practice.</p></article></body></html>"
+    )
     draft = draft_article(html.encode(), "breathing.html", corpus, chunk)
     assert draft.article.title == "Breathing" and "Menu Home" not in draft.article.body
     assert draft.markdown.startswith("---\n") and "<p>" not in draft.markdown
 
 
-@pytest.mark.parametrize("data,name,kind,message", [
-    (b"x", "a.pdf", None, "unsupported file type '.pdf'"),
-    (b"x", "a.md", "image/jpeg", "the file is image/jpeg, not text"),
-    (b"\xff\xfe\x00a", "a.md", None, "binary file"),
-    (b"caf\xe9 au lait", "a.txt", "text/plain", "not valid UTF-8 (byte 3)"),
-    (b"---\ntitle: [a\n---\nbody\n", "a.md", None, "front matter"),
-    (b"   \n\n", "a.txt", None, "no text"),
-])
+@pytest.mark.parametrize(
+    "data,name,kind,message",
+    [
+        (b"x", "a.pdf", None, "unsupported file type '.pdf'"),
+        (b"x", "a.md", "image/jpeg", "the file is image/jpeg, not text"),
+        (b"\xff\xfe\x00a", "a.md", None, "binary file"),
+        (b"caf\xe9 au lait", "a.txt", "text/plain", "not valid UTF-8 (byte 3)"),
+        (b"---\ntitle: [a\n---\nbody\n", "a.md", None, "front matter"),
+        (b"   \n\n", "a.txt", None, "no text"),
+    ],
+)
 def test_bad_documents_are_refused_with_the_reason(corpus, data, name, kind, message):
     before = sorted(p.name for p in corpus.iterdir())
     with pytest.raises(ArticleError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -64,7 +82,9 @@ def test_bad_documents_are_refused_with_the_reason(corpus, data, name, kind, mes
 
 def test_duplicates_by_text_and_by_address(corpus):
     with pytest.raises(ArticleError, match=r"it is a duplicate of rest.md \('Rest'\)"):
-        draft_article(b"---\ntitle: Other\n---\nRest is part of   HEALING; sleep restores the body.\n", "o.md", corpus, chunk)
+        draft_article(
+            b"---\ntitle: Other\n---\nRest is part of   HEALING; sleep restores the body.\n", "o.md", corpus, chunk
+        )
     with pytest.raises(ArticleError, match=r"rest.md \('Rest'\) already has this address"):
         draft_article(b"New words entirely.", "n.txt", corpus, chunk, url="https://www.example.org/rest/")
 

@@ -9,19 +9,33 @@ from bot.core.pipeline import Kind
 from bot.settings import Settings, SettingsError
 
 
-@pytest.mark.parametrize("text, language", [
-    ("¿cómo ayuda la intimidad al crecimiento después de un trauma?", "es"),
-    ("comment l'intimité aide-t-elle à guérir après un traumatisme ?", "fr"),
-    ("wie hilft Intimität nach einem Trauma?", "de"),
-    ("jak intymność pomaga po traumie?", "pl"),
-    ("как близость помогает после травмы?", "ru"),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("¿cómo ayuda la intimidad al crecimiento después de un trauma?", "es"),
+        ("comment l'intimité aide-t-elle à guérir après un traumatisme ?", "fr"),
+        ("wie hilft Intimität nach einem Trauma?", "de"),
+        ("jak intymność pomaga po traumie?", "pl"),
+        ("как близость помогает после травмы?", "ru"),
+    ],
+)
 def test_a_confident_other_language_is_told(text, language):
     assert LanguageGuess().foreign(text, frozenset({"en"})) == language
 
 
-@pytest.mark.parametrize("text", ["in what ways does intimacy aid growth?", "hi bot", "lol kms", "FRIES consent",
-                                  "ptsd and sex", "idk", "what does EMDR stand for", "zzzq xxqq vvvw"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in what ways does intimacy aid growth?",
+        "hi bot",
+        "lol kms",
+        "FRIES consent",
+        "ptsd and sex",
+        "idk",
+        "what does EMDR stand for",
+        "zzzq xxqq vvvw",
+    ],
+)
 def test_english_short_messages_and_keyboard_mash_are_not(text):
     assert LanguageGuess().foreign(text, frozenset({"en"})) is None
 

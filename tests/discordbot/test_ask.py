@@ -12,14 +12,27 @@ import logging
 import re
 
 from helpers.discord_env import LONG_PARAGRAPH
-from helpers.discord_harness import (ALICE, APP_ID, BOB, BOT_USER, CHANNEL_ID, MOD, MOD_ROLE_ID, NSFW_CHANNEL_ID,
-                                     OPT_IN_CHANNEL_ID)
+from helpers.discord_harness import (
+    ALICE,
+    APP_ID,
+    BOB,
+    BOT_USER,
+    CHANNEL_ID,
+    MOD,
+    MOD_ROLE_ID,
+    NSFW_CHANNEL_ID,
+    OPT_IN_CHANNEL_ID,
+)
 
 
 def no_pings(allowed: dict) -> bool:
     """Allowed mentions that let nothing ping: no @everyone/@here, roles, users or replied user."""
-    return (allowed.get("parse") == [] and not allowed.get("users") and not allowed.get("roles")
-            and allowed.get("replied_user", False) is False)
+    return (
+        allowed.get("parse") == []
+        and not allowed.get("users")
+        and not allowed.get("roles")
+        and allowed.get("replied_user", False) is False
+    )
 
 
 def embeds_within_limits(data: dict) -> None:
@@ -76,7 +89,9 @@ async def test_a_mention_is_answered_as_a_reply(start_bot):
 
 async def test_a_reply_to_an_answer_is_answered(start_bot):
     env = await start_bot()
-    first = await env.fake.reply_to_message(await env.fake.message(f"<@{APP_ID}> healing patience", mentions=[BOT_USER]))
+    first = await env.fake.reply_to_message(
+        await env.fake.message(f"<@{APP_ID}> healing patience", mentions=[BOT_USER])
+    )
     answer_msg = env.fake.as_message(first)
     mid = await env.fake.message("and what about oxytocin and stress?", reply_to=answer_msg, mentions=[BOT_USER])
     reply = await env.fake.reply_to_message(mid)

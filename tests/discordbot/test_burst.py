@@ -19,10 +19,16 @@ from helpers.library import write_article
 
 pytestmark = pytest.mark.model
 
-QUESTIONS = ["in what ways does intimacy aid growth?", "how does oxytocin affect stress?",
-             "why should intimacy be consensual?", "what is post-traumatic growth?",
-             "can closeness help after trauma?", "what did the study on attachment find?",
-             "does intimacy build self-esteem?", "how can survivors feel safe with a partner?"]
+QUESTIONS = [
+    "in what ways does intimacy aid growth?",
+    "how does oxytocin affect stress?",
+    "why should intimacy be consensual?",
+    "what is post-traumatic growth?",
+    "can closeness help after trauma?",
+    "what did the study on attachment find?",
+    "does intimacy build self-esteem?",
+    "how can survivors feel safe with a partner?",
+]
 MEMBERS, CHANNELS, NEW_ARTICLES = 300, 20, 300
 
 
@@ -37,8 +43,12 @@ def _pct(values: list[float], q: float) -> float:
 
 async def test_three_hundred_members_at_once_during_a_reindex(start_bot, real_embedder, safety_policy, tmp_path):
     channels = [str(5000 + c) for c in range(CHANNELS)]
-    env = await start_bot(embedder=real_embedder, policy=safety_policy, cooldown_per_channel=10**6,
-                          extra_channels=[channel(c, f"room-{c}") for c in channels])
+    env = await start_bot(
+        embedder=real_embedder,
+        policy=safety_policy,
+        cooldown_per_channel=10**6,
+        extra_channels=[channel(c, f"room-{c}") for c in channels],
+    )
     loop = asyncio.get_running_loop()
     lags: list[float] = []
     running = True
@@ -51,15 +61,23 @@ async def test_three_hundred_members_at_once_during_a_reindex(start_bot, real_em
 
     watcher = asyncio.create_task(monitor())
     for i in range(NEW_ARTICLES):
-        write_article(env.corpus, f"bulk/{i}.md", f"Note {i} on rebuilding trust",
-                      f"Note {i}: rebuilding trust after betrayal takes {i % 17 + 2} small kept promises, patience "
-                      f"with setbacks, and a partner who listens. Step {i} is to notice what helped before.\n\n"
-                      f"A second paragraph for note {i} about consent, pauses and checking in with each other.")
+        write_article(
+            env.corpus,
+            f"bulk/{i}.md",
+            f"Note {i} on rebuilding trust",
+            f"Note {i}: rebuilding trust after betrayal takes {i % 17 + 2} small kept promises, patience "
+            f"with setbacks, and a partner who listens. Step {i} is to notice what helped before.\n\n"
+            f"A second paragraph for note {i} about consent, pauses and checking in with each other.",
+        )
     reindex = await env.fake.subcommand("library", "refresh", user=MOD)
     await env.fake.response_to(reindex, final=False)  # the refresh is under way
     started = time.perf_counter()
-    asks = [await env.fake.slash("ask", {"question": QUESTIONS[i % len(QUESTIONS)]}, user=_member(i),
-                                 channel_id=channels[i % CHANNELS]) for i in range(MEMBERS)]
+    asks = [
+        await env.fake.slash(
+            "ask", {"question": QUESTIONS[i % len(QUESTIONS)]}, user=_member(i), channel_id=channels[i % CHANNELS]
+        )
+        for i in range(MEMBERS)
+    ]
     sent = time.perf_counter() - started
     replies = await asyncio.gather(*(env.fake.replies(iid, timeout=300) for iid in asks))
     answered = {iid: r for iid, r in zip(asks, replies)}
@@ -74,8 +92,10 @@ async def test_three_hundred_members_at_once_during_a_reindex(start_bot, real_em
     assert f"{NEW_ARTICLES} added" in report.body["content"]
     answer_s = [r[0].call.at - env.fake.interactions[iid].created for iid, r in answered.items()]
     during = sum(1 for r in answered.values() if r[0].call.at < report.at)
-    print(f"\nburst: {MEMBERS} /ask from {MEMBERS} members in {CHANNELS} channels (sent over {sent:.2f} s) while "
-          f"/reindex embedded {NEW_ARTICLES} articles: acknowledgement p50 {statistics.median(acks) * 1000:.0f} ms, "
-          f"p99 {_pct(acks, 0.99) * 1000:.0f} ms, max {max(acks) * 1000:.0f} ms; answer p50 "
-          f"{statistics.median(answer_s):.2f} s, p99 {_pct(answer_s, 0.99):.2f} s; {during} answered before the "
-          f"reindex finished ({report.at - started:.1f} s); largest event-loop lag {max(lags) * 1000:.0f} ms")
+    print(
+        f"\nburst: {MEMBERS} /ask from {MEMBERS} members in {CHANNELS} channels (sent over {sent:.2f} s) while "
+        f"/reindex embedded {NEW_ARTICLES} articles: acknowledgement p50 {statistics.median(acks) * 1000:.0f} ms, "
+        f"p99 {_pct(acks, 0.99) * 1000:.0f} ms, max {max(acks) * 1000:.0f} ms; answer p50 "
+        f"{statistics.median(answer_s):.2f} s, p99 {_pct(answer_s, 0.99):.2f} s; {during} answered before the "
+        f"reindex finished ({report.at - started:.1f} s); largest event-loop lag {max(lags) * 1000:.0f} ms"
+    )

@@ -21,8 +21,10 @@ from bot.discordbot.cogs.library import EXPIRED, NOT_YOURS
 from helpers.discord_harness import ALICE, APP_ID, BOB, MANAGER, MOD, MOD_CHANNEL_ID
 from helpers.library import write_article
 
-TIDAL = ("---\ntitle: Tidal Pools\ntags: [ocean, patience]\n---\n\n"
-         "Tidal pools shelter anemones and small crabs between the tides. Waiting by a tidal pool teaches patience.\n")
+TIDAL = (
+    "---\ntitle: Tidal Pools\ntags: [ocean, patience]\n---\n\n"
+    "Tidal pools shelter anemones and small crabs between the tides. Waiting by a tidal pool teaches patience.\n"
+)
 EVERYTHING = str((1 << 41) - 1)
 
 
@@ -55,20 +57,32 @@ async def confirm(env, preview: dict, user=MOD, *, ok: bool = True) -> str:
 async def test_every_library_command_refuses_a_member(start_bot):
     env = await start_bot()
     before = corpus_state(env.corpus)
-    commands = [("status", {}), ("refresh", {}), ("add", {"url": "https://example.org/a"}),
-                ("add", {"file": env.fake.attach("a.md", TIDAL.encode(), "text/markdown")}),
-                ("remove", {"article": "heal0.md"}), ("feedback", {})]
+    commands = [
+        ("status", {}),
+        ("refresh", {}),
+        ("add", {"url": "https://example.org/a"}),
+        ("add", {"file": env.fake.attach("a.md", TIDAL.encode(), "text/markdown")}),
+        ("remove", {"article": "heal0.md"}),
+        ("feedback", {}),
+    ]
     for sub, options in commands:
         for claim in (None, EVERYTHING):  # permissions a payload claims count for nothing
-            reply = await env.fake.response_to(await env.fake.subcommand("library", sub, options, user=ALICE,
-                                                                         claimed_permissions=claim))
+            reply = await env.fake.response_to(
+                await env.fake.subcommand("library", sub, options, user=ALICE, claimed_permissions=claim)
+            )
             assert reply.body["type"] == 4, sub
             assert reply.body["data"]["content"] == REFUSED and reply.body["data"]["flags"] == 64, sub
-    offered = await env.fake.response_to(await env.fake.autocomplete("library", "article", "heal", user=ALICE, sub="remove"))
+    offered = await env.fake.response_to(
+        await env.fake.autocomplete("library", "article", "heal", user=ALICE, sub="remove")
+    )
     assert offered.body == {"type": 8, "data": {"choices": []}}
     # A Confirm button is refused to a member too, even one that names a real pending action.
-    preview = await preview_of(env, await env.fake.subcommand(
-        "library", "add", {"file": env.fake.attach("tidal.md", TIDAL.encode(), "text/markdown")}, user=MOD))
+    preview = await preview_of(
+        env,
+        await env.fake.subcommand(
+            "library", "add", {"file": env.fake.attach("tidal.md", TIDAL.encode(), "text/markdown")}, user=MOD
+        ),
+    )
     assert await confirm(env, preview, user=BOB) == REFUSED
     assert corpus_state(env.corpus) == before
     assert not env.fake.downloads[:-1]  # only the moderator's upload was ever downloaded
@@ -84,16 +98,19 @@ async def test_add_ask_status_and_remove_in_one_session(start_bot):
     assert fields["Library"].startswith("10 articles") and fields["Automatic refresh"] == "off"
     assert "fake-bow" in fields["Encoder"]
 
-    write_article(env.corpus, "heal0.md", "Healing Note 0", "Healing with patience through long quiet walks.",
-                  tags=["Healing"])
+    write_article(
+        env.corpus, "heal0.md", "Healing Note 0", "Healing with patience through long quiet walks.", tags=["Healing"]
+    )
     status = await env.fake.response_to(await env.fake.subcommand("library", "status", user=MANAGER), timeout=20)
     assert status.body["embeds"][0]["description"].startswith(
         "**Out of date: 1 article added, changed or removed since the last build: heal0.md (changed).** "
-        "Run `/library refresh`")
+        "Run `/library refresh`"
+    )
 
     upload = env.fake.attach("Tidal Pools.md", TIDAL.encode(), "text/markdown; charset=utf-8")
-    preview = await preview_of(env, await env.fake.subcommand("library", "add", {"file": upload, "tags": "Beach"},
-                                                              user=MOD))
+    preview = await preview_of(
+        env, await env.fake.subcommand("library", "add", {"file": upload, "tags": "Beach"}, user=MOD)
+    )
     card = preview["embeds"][0]
     assert card["title"] == "Add “Tidal Pools”?" and preview["flags"] == 64
     assert card["description"].startswith(">>> Tidal pools shelter anemones")
@@ -113,18 +130,22 @@ async def test_add_ask_status_and_remove_in_one_session(start_bot):
     fields = {f["name"]: f["value"] for f in status.body["embeds"][0]["fields"]}
     assert fields["Library"].startswith("11 articles") and "1 added" in fields["Last refresh"]
 
-    offered = await env.fake.response_to(await env.fake.autocomplete("library", "article", "tid", user=MOD, sub="remove"))
+    offered = await env.fake.response_to(
+        await env.fake.autocomplete("library", "article", "tid", user=MOD, sub="remove")
+    )
     assert offered.body["type"] == 8
     assert offered.body["data"]["choices"][0] == {"name": "Tidal Pools · tidal-pools.md", "value": "tidal-pools.md"}
     assert env.fake.acknowledged_in(offered.path.split("/")[2]) < 3.0
 
-    removal = await preview_of(env, await env.fake.subcommand("library", "remove", {"article": "tidal-pools.md"},
-                                                              user=MOD))
+    removal = await preview_of(
+        env, await env.fake.subcommand("library", "remove", {"article": "tidal-pools.md"}, user=MOD)
+    )
     assert removal["embeds"][0]["title"] == "Remove “Tidal Pools”?"
     assert await confirm(env, removal, ok=False) == "Cancelled: nothing was changed."
     assert (env.corpus / "tidal-pools.md").exists()
-    removal = await preview_of(env, await env.fake.subcommand("library", "remove", {"article": "tidal-pools.md"},
-                                                              user=MOD))
+    removal = await preview_of(
+        env, await env.fake.subcommand("library", "remove", {"article": "tidal-pools.md"}, user=MOD)
+    )
     done = await confirm(env, removal)
     assert done.startswith("**Removed “Tidal Pools”**") and "1 removed" in done
     assert not (env.corpus / "tidal-pools.md").exists()
@@ -135,13 +156,21 @@ async def test_add_ask_status_and_remove_in_one_session(start_bot):
 
 async def test_only_the_moderator_who_asked_can_confirm_and_once(start_bot):
     env = await start_bot()
-    preview = await preview_of(env, await env.fake.subcommand(
-        "library", "add", {"file": env.fake.attach("tidal.md", TIDAL.encode(), "text/markdown")}, user=MOD))
+    preview = await preview_of(
+        env,
+        await env.fake.subcommand(
+            "library", "add", {"file": env.fake.attach("tidal.md", TIDAL.encode(), "text/markdown")}, user=MOD
+        ),
+    )
     assert await confirm(env, preview, user=MANAGER) == NOT_YOURS
     assert "Added" in await confirm(env, preview, user=MOD)
     assert await confirm(env, preview, user=MOD) == EXPIRED  # pressed again: already done
-    forged = {**preview, "components": [{"type": 1, "components": [
-        {"type": 2, "style": 1, "label": "x", "custom_id": "lib:rm:0123456789ab:ok"}]}]}
+    forged = {
+        **preview,
+        "components": [
+            {"type": 1, "components": [{"type": 2, "style": 1, "label": "x", "custom_id": "lib:rm:0123456789ab:ok"}]}
+        ],
+    }
     assert await confirm(env, forged, user=MOD) == EXPIRED
     assert len(list((env.corpus).glob("tidal*.md"))) == 1
 
@@ -149,8 +178,7 @@ async def test_only_the_moderator_who_asked_can_confirm_and_once(start_bot):
 BAD_FILES = [
     ("photo.png", b"\x89PNG\r\n\x1a\n\0\0", "image/png", "unsupported file type '.png'"),
     ("notes.md", b"# hello", "application/pdf", "the file is application/pdf, not text"),
-    ("latin.txt", "Caf\u00e9 au lait, every morning by the river.".encode("latin-1"), "text/plain",
-     "not valid UTF-8"),
+    ("latin.txt", "Caf\u00e9 au lait, every morning by the river.".encode("latin-1"), "text/plain", "not valid UTF-8"),
     ("nul.md", b"---\ntitle: x\n---\nhello\0world", "text/markdown", "binary file"),
     ("broken.md", b"---\ntitle: [unclosed\ntags: {\n---\nBody text that is fine.\n", "text/markdown", "front matter"),
     ("empty.md", b"---\ntitle: Nothing here\n---\n\n", "text/markdown", "empty article"),
@@ -161,8 +189,9 @@ BAD_FILES = [
 async def test_a_rejected_file_changes_nothing_and_says_why(start_bot, name, data, kind, reason):
     env = await start_bot()
     before = corpus_state(env.corpus)
-    reply = await env.fake.response_to(await env.fake.subcommand(
-        "library", "add", {"file": env.fake.attach(name, data, kind)}, user=MOD), timeout=20)
+    reply = await env.fake.response_to(
+        await env.fake.subcommand("library", "add", {"file": env.fake.attach(name, data, kind)}, user=MOD), timeout=20
+    )
     text = reply.body["data"]["content"] if "data" in reply.body else reply.body["content"]
     assert text.startswith("Not added: ") and reason in text and text.endswith("Nothing was changed."), text
     assert corpus_state(env.corpus) == before
@@ -177,15 +206,28 @@ async def test_too_large_and_duplicate_files_are_refused(start_bot):
     assert "too large" in reply.body["data"]["content"] and not env.fake.downloads  # refused before downloading
 
     same = (env.corpus / "heal3.md").read_bytes().replace(b"Healing Note 3", b"Another Title")
-    reply = await env.fake.response_to(await env.fake.subcommand(
-        "library", "add", {"file": env.fake.attach("copy.md", same, "text/markdown")}, user=MOD), timeout=20)
+    reply = await env.fake.response_to(
+        await env.fake.subcommand(
+            "library", "add", {"file": env.fake.attach("copy.md", same, "text/markdown")}, user=MOD
+        ),
+        timeout=20,
+    )
     assert reply.body["content"] == "Not added: it is a duplicate of heal3.md ('Healing Note 3'). Nothing was changed."
     twice = (env.corpus / "heal3.md").read_bytes()
-    reply = await env.fake.response_to(await env.fake.subcommand(
-        "library", "add", {"file": env.fake.attach("heal3.md", twice, "text/markdown")}, user=MOD), timeout=20)
-    assert "healing-note-3.md is already in the library" in reply.body["content"] or "duplicate" in reply.body["content"]
-    both = await env.fake.response_to(await env.fake.subcommand(
-        "library", "add", {"url": "https://example.org/", "file": env.fake.attach("t.md", TIDAL.encode())}, user=MOD))
+    reply = await env.fake.response_to(
+        await env.fake.subcommand(
+            "library", "add", {"file": env.fake.attach("heal3.md", twice, "text/markdown")}, user=MOD
+        ),
+        timeout=20,
+    )
+    assert (
+        "healing-note-3.md is already in the library" in reply.body["content"] or "duplicate" in reply.body["content"]
+    )
+    both = await env.fake.response_to(
+        await env.fake.subcommand(
+            "library", "add", {"url": "https://example.org/", "file": env.fake.attach("t.md", TIDAL.encode())}, user=MOD
+        )
+    )
     assert both.body["data"]["content"] == "Give either `file:` (an attachment) or `url:`, not both."
     assert corpus_state(env.corpus) == before
 
@@ -193,10 +235,13 @@ async def test_too_large_and_duplicate_files_are_refused(start_bot):
 @pytest.fixture
 async def web_page():
     """A loopback web server with one article page, one image and one redirect to the page."""
-    html = ("<html><head><title>Slow Gardening</title><meta charset='utf-8'></head><body><nav>Home | About</nav>"
-            "<article><h1>Slow Gardening</h1><p>Slow gardening means planting perennials and letting the soil rest "
-            "between seasons. Compost feeds the beds over many months.</p><p>Mulch keeps the roots cool in summer "
-            "and the worms busy all year round.</p></article><footer>Copyright</footer></body></html>")
+    html = (
+        "<html><head><title>Slow Gardening</title><meta charset='utf-8'></head><body><nav>Home | About</nav>"
+        "<article><h1>Slow Gardening</h1><p>Slow gardening means planting perennials and letting the soil rest "
+        "between seasons. Compost feeds the beds over many months.</p><p>Mulch keeps the roots cool in summer "
+        "and the worms busy all year round.</p></article><footer>Copyright</footer></body></html>"
+    )
+
     async def garden(request):
         return web.Response(text=html, content_type="text/html")
 
@@ -221,23 +266,26 @@ async def web_page():
 async def test_url_add_refuses_private_addresses_unless_allowed(start_bot, web_page):
     env = await start_bot()
     before = corpus_state(env.corpus)
-    for url, why in ((f"{web_page}/garden", "127.0.0.1 is a loopback address"),
-                     (web_page.replace("127.0.0.1", "localhost") + "/garden", "localhost is a loopback address"),
-                     ("ftp://example.org/file.txt", "only http and https addresses can be fetched"),
-                     ("http://10.1.2.3/", "10.1.2.3 is a private or reserved address")):
-        reply = await env.fake.response_to(await env.fake.subcommand("library", "add", {"url": url}, user=MOD),
-                                           timeout=20)
+    for url, why in (
+        (f"{web_page}/garden", "127.0.0.1 is a loopback address"),
+        (web_page.replace("127.0.0.1", "localhost") + "/garden", "localhost is a loopback address"),
+        ("ftp://example.org/file.txt", "only http and https addresses can be fetched"),
+        ("http://10.1.2.3/", "10.1.2.3 is a private or reserved address"),
+    ):
+        reply = await env.fake.response_to(
+            await env.fake.subcommand("library", "add", {"url": url}, user=MOD), timeout=20
+        )
         assert reply.body["content"].startswith("Not added: ") and why in reply.body["content"], reply.body
     assert corpus_state(env.corpus) == before
 
 
 async def test_url_add_fetches_and_cleans_a_page_where_allowed(start_bot, web_page):
     env = await start_bot(fetch_allow_private=True)
-    reply = await env.fake.response_to(await env.fake.subcommand("library", "add", {"url": f"{web_page}/image"},
-                                                                 user=MOD), timeout=20)
+    reply = await env.fake.response_to(
+        await env.fake.subcommand("library", "add", {"url": f"{web_page}/image"}, user=MOD), timeout=20
+    )
     assert "the page is image/png" in reply.body["content"]
-    preview = await preview_of(env, await env.fake.subcommand("library", "add", {"url": f"{web_page}/moved"},
-                                                              user=MOD))
+    preview = await preview_of(env, await env.fake.subcommand("library", "add", {"url": f"{web_page}/moved"}, user=MOD))
     card = preview["embeds"][0]
     assert card["title"] == "Add “Slow Gardening”?" and "Home | About" not in json.dumps(card)
     assert "Slow gardening means planting perennials" in card["description"]
@@ -252,12 +300,16 @@ async def test_feedback_counts_votes_and_gaps_without_user_ids(start_bot):
     reply = await env.fake.reply(await env.fake.slash("ask", {"question": "healing note gentle healing patience"}))
     message = env.fake.as_message(reply.call)
     ids = custom_ids(reply.data)
-    for button, user in ((next(i for i in ids if i.endswith(":up")), ALICE),
-                         (next(i for i in ids if i.endswith(":down")), BOB),
-                         (next(i for i in ids if i.endswith(":down")), MANAGER)):
+    for button, user in (
+        (next(i for i in ids if i.endswith(":up")), ALICE),
+        (next(i for i in ids if i.endswith(":down")), BOB),
+        (next(i for i in ids if i.endswith(":down")), MANAGER),
+    ):
         await env.fake.response_to(await env.fake.click(button, message, user=user))
     for user in (ALICE, BOB):
-        await env.fake.reply(await env.fake.slash("ask", {"question": "quantum chromodynamics gluon lattice"}, user=user))
+        await env.fake.reply(
+            await env.fake.slash("ask", {"question": "quantum chromodynamics gluon lattice"}, user=user)
+        )
     await asyncio.sleep(0.2)
 
     out = await env.fake.response_to(await env.fake.subcommand("library", "feedback", user=MOD), timeout=20)
@@ -270,21 +322,24 @@ async def test_feedback_counts_votes_and_gaps_without_user_ids(start_bot):
     assert gaps["description"].startswith("2 questions went unanswered")
     assert "BOT_FEEDBACK_KEEP_QUESTION is off" in gaps["fields"][1]["value"]
     assert "quantum" not in json.dumps(out.body)
-    shown = json.dumps(out.body) + (env.settings.feedback_file.read_text()
-                                    + env.settings.unanswered_path.read_text())
+    shown = json.dumps(out.body) + (env.settings.feedback_file.read_text() + env.settings.unanswered_path.read_text())
     for user in (ALICE, BOB, MOD, MANAGER):
         assert user["id"] not in shown and user["username"] not in shown
 
 
 async def test_feedback_groups_unanswered_questions_into_themes_when_text_is_kept(start_bot):
     env = await start_bot(feedback_keep_question=True)
-    questions = ["quantum chromodynamics gluon lattice", "gluon lattice quantum chromodynamics please",
-                 "volcano magma eruption basalt"]
+    questions = [
+        "quantum chromodynamics gluon lattice",
+        "gluon lattice quantum chromodynamics please",
+        "volcano magma eruption basalt",
+    ]
     for q in questions:
         await env.fake.reply(await env.fake.slash("ask", {"question": q}))
     await asyncio.sleep(0.2)
-    out = await env.fake.response_to(await env.fake.subcommand("library", "feedback", {"period": 1}, user=MOD),
-                                     timeout=20)
+    out = await env.fake.response_to(
+        await env.fake.subcommand("library", "feedback", {"period": 1}, user=MOD), timeout=20
+    )
     gaps = out.body["embeds"][1]
     themes = next(f for f in gaps["fields"] if f["name"].startswith("Themes"))
     assert themes["name"] == "Themes (3 questions kept, grouped by meaning)"
@@ -312,8 +367,10 @@ async def test_refresh_reports_and_runs_while_questions_are_answered(start_bot):
     assert await asyncio.to_thread(blocked.wait, 10)
     busy = await env.fake.response_to(await env.fake.subcommand("library", "refresh", user=MANAGER))
     assert "already running" in busy.body["data"]["content"]
-    asks = [await env.fake.slash("ask", {"question": q}, user=u) for q, u in (("healing patience", ALICE),
-                                                                             ("oxytocin stress", BOB))]
+    asks = [
+        await env.fake.slash("ask", {"question": q}, user=u)
+        for q, u in (("healing patience", ALICE), ("oxytocin stress", BOB))
+    ]
     asyncio.get_running_loop().call_later(0.5, release.set)
     for ask in asks:
         assert (await env.fake.reply(ask)).embeds
@@ -324,15 +381,18 @@ async def test_refresh_reports_and_runs_while_questions_are_answered(start_bot):
     assert re.match(r"1(, \d+)*\. Rivers", answer.embeds[0]["title"])
     again = await env.fake.response_to(await env.fake.subcommand("library", "refresh", user=MANAGER), timeout=20)
     assert "No change" in again.body["content"]
-    assert not any(c.path.startswith(f"/webhooks/{APP_ID}") and ALICE["id"] in json.dumps(c.body) for c in env.fake.calls)
+    assert not any(
+        c.path.startswith(f"/webhooks/{APP_ID}") and ALICE["id"] in json.dumps(c.body) for c in env.fake.calls
+    )
 
 
 async def test_automatic_refresh_reports_to_the_moderator_channel(start_bot):
     env = await start_bot(auto_refresh_watch=True, moderator_channel=int(MOD_CHANNEL_ID))
     await asyncio.sleep(0.5)  # the watcher is up
     write_article(env.corpus, "rivers.md", "Rivers", "Rivers carve valleys over many years of flowing water.")
-    posted = await env.fake.wait_for(lambda c: c.method == "POST" and c.path == f"/channels/{MOD_CHANNEL_ID}/messages",
-                                     timeout=20)
+    posted = await env.fake.wait_for(
+        lambda c: c.method == "POST" and c.path == f"/channels/{MOD_CHANNEL_ID}/messages", timeout=20
+    )
     assert posted.body["content"].startswith("**Automatic refresh.**\nArticles: 1 added")
     assert posted.body["allowed_mentions"] == {"parse": []}
     status = await env.fake.response_to(await env.fake.subcommand("library", "status", user=MOD), timeout=20)
@@ -343,10 +403,12 @@ async def test_automatic_refresh_reports_to_the_moderator_channel(start_bot):
 async def test_a_file_the_index_skipped_can_be_removed_and_unknown_articles_are_named(start_bot):
     env = await start_bot()
     (env.corpus / "broken.md").write_bytes(b"\xff\xfe\x00")
-    missing = await env.fake.response_to(await env.fake.subcommand("library", "remove", {"article": "nope.md"}, user=MOD),
-                                         timeout=20)
-    assert missing.body["content"] == ("There is no article 'nope.md' in the library. Pick one from the list as you "
-                                       "type.")
+    missing = await env.fake.response_to(
+        await env.fake.subcommand("library", "remove", {"article": "nope.md"}, user=MOD), timeout=20
+    )
+    assert missing.body["content"] == (
+        "There is no article 'nope.md' in the library. Pick one from the list as you type."
+    )
     preview = await preview_of(env, await env.fake.subcommand("library", "remove", {"article": "broken.md"}, user=MOD))
     assert preview["embeds"][0]["description"] == "corpus/broken.md · 0 passages"
     done = await confirm(env, preview)

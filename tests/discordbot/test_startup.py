@@ -23,8 +23,9 @@ from helpers.library import make_test_library
 @pytest.fixture
 def start(monkeypatch, corpus_dir, tmp_path, fake_embedder, capsys):
     """Run the bot against ``base`` (discord.py's API root); return the exit status and stderr."""
-    monkeypatch.setattr(runner, "make_library", lambda settings: make_test_library(
-        corpus_dir, tmp_path / "index", fake_embedder))
+    monkeypatch.setattr(
+        runner, "make_library", lambda settings: make_test_library(corpus_dir, tmp_path / "index", fake_embedder)
+    )
 
     def run(base: str, **env) -> tuple[int, str]:
         monkeypatch.setattr(discord.http.Route, "BASE", base)

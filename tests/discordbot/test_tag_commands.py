@@ -31,8 +31,10 @@ async def test_tags_tag_and_autocomplete(start_bot):
 
     iid = await env.fake.autocomplete("tag", "name", "Post Trau")
     ac = await env.fake.response_to(iid)
-    assert ac.body == {"type": 8, "data": {"choices": [{"name": "post-traumatic growth (1)",
-                                                          "value": "post-traumatic growth"}]}}
+    assert ac.body == {
+        "type": 8,
+        "data": {"choices": [{"name": "post-traumatic growth (1)", "value": "post-traumatic growth"}]},
+    }
     assert env.fake.acknowledged_in(iid) < 3.0
     ac = await env.fake.response_to(await env.fake.autocomplete("ask", "tag", "#"))
     assert len(ac.body["data"]["choices"]) == 25

@@ -6,8 +6,11 @@ from helpers.discord_harness import ALICE, BOB, CHANNEL_ID, FORUM_ID, OPT_IN_CHA
 
 
 def _posts(env, channel_id: str):
-    return [c for c in env.fake.calls if c.method == "POST" and c.path == f"/channels/{channel_id}/messages"
-            and c.error_code is None]
+    return [
+        c
+        for c in env.fake.calls
+        if c.method == "POST" and c.path == f"/channels/{channel_id}/messages" and c.error_code is None
+    ]
 
 
 async def test_answer_channel_answers_in_a_thread_started_on_the_question(start_bot):
@@ -44,16 +47,31 @@ async def test_a_listed_forum_gets_each_new_post_answered_once(start_bot):
     await env.fake.message("thank you, that helps", channel_id=post, user=BOB)
     await env.fake.message("healing patience again", channel_id=CHANNEL_ID, user=BOB)
     await env.fake.forum_post("another", "healing patience walking", user=BOB)
-    await env.fake.wait_for(lambda c: len(_posts(env, post)) >= 1 and sum(
-        1 for x in env.fake.calls if x.method == "POST" and x.path.endswith("/messages")) >= 2)
+    await env.fake.wait_for(
+        lambda c: (
+            len(_posts(env, post)) >= 1
+            and sum(1 for x in env.fake.calls if x.method == "POST" and x.path.endswith("/messages")) >= 2
+        )
+    )
     assert len(_posts(env, post)) == 1
 
 
 async def test_an_unlisted_forum_is_left_alone(start_bot):
     env = await start_bot(extra_channels=[forum_channel()])
     post = await env.fake.forum_post("Healing with patience", "how long does it take?")
-    other = await env.fake.message(f"<@{env.bot.user.id}> healing patience", channel_id=CHANNEL_ID,
-                                   mentions=[{"id": str(env.bot.user.id), "username": "librarybot", "discriminator": "0",
-                                              "global_name": None, "avatar": None, "bot": True}])
+    other = await env.fake.message(
+        f"<@{env.bot.user.id}> healing patience",
+        channel_id=CHANNEL_ID,
+        mentions=[
+            {
+                "id": str(env.bot.user.id),
+                "username": "librarybot",
+                "discriminator": "0",
+                "global_name": None,
+                "avatar": None,
+                "bot": True,
+            }
+        ],
+    )
     await env.fake.reply_to_message(other)  # the bot is up and answering; the post got nothing
     assert not _posts(env, post)

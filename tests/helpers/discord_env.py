@@ -11,12 +11,12 @@ import pytest
 
 from bot.discordbot.client import LibraryBot
 from bot.settings import Settings
-from helpers.library import SEED_ARTICLE, FakeEmbedder, make_test_library, write_article
-
 from helpers.discord_harness import GUILD_ID, MOD_ROLE_ID, FakeDiscord, spec_check
+from helpers.library import SEED_ARTICLE, FakeEmbedder, make_test_library, write_article
 
 LONG_TITLE = "A Very Long Title " * 20
 LONG_PARAGRAPH = " ".join(["consent reversible enthusiastic specific freely informed"] * 60)
+
 
 @dataclasses.dataclass
 class Env:
@@ -32,16 +32,35 @@ def _corpus(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(SEED_ARTICLE, corpus / SEED_ARTICLE.name)
-    write_article(corpus, "long.md", LONG_TITLE, LONG_PARAGRAPH, tags=[f"a rather long tag name {i}" for i in range(60)],
-                  url="https://example.org/" + "x" * 300)
-    write_article(corpus, "after-dark.md", "Explicit Guide", "Unicorn nebula techniques described explicitly.",
-                  tags=["explicit"], age_restricted="true")
-    topics = ["sleep routines and rest", "journaling every evening", "walking outdoors among trees",
-              "breathing exercises before bed", "cooking simple warm meals", "calling an old friend",
-              "music lessons and singing"]
+    write_article(
+        corpus,
+        "long.md",
+        LONG_TITLE,
+        LONG_PARAGRAPH,
+        tags=[f"a rather long tag name {i}" for i in range(60)],
+        url="https://example.org/" + "x" * 300,
+    )
+    write_article(
+        corpus,
+        "after-dark.md",
+        "Explicit Guide",
+        "Unicorn nebula techniques described explicitly.",
+        tags=["explicit"],
+        age_restricted="true",
+    )
+    topics = [
+        "sleep routines and rest",
+        "journaling every evening",
+        "walking outdoors among trees",
+        "breathing exercises before bed",
+        "cooking simple warm meals",
+        "calling an old friend",
+        "music lessons and singing",
+    ]
     for i, topic in enumerate(topics):
-        write_article(corpus, f"heal{i}.md", f"Healing Note {i}", f"Healing with patience through {topic}.",
-                      tags=["Healing"])
+        write_article(
+            corpus, f"heal{i}.md", f"Healing Note {i}", f"Healing with patience through {topic}.", tags=["Healing"]
+        )
     return corpus
 
 
@@ -52,12 +71,20 @@ async def start_bot(tmp_path, monkeypatch):
     async def start(embedder=None, policy=None, extra_channels=(), **overrides) -> Env:
         corpus = _corpus(tmp_path)
         embedder = embedder or FakeEmbedder()
-        library = make_test_library(corpus, tmp_path / "index", embedder, policy=policy, min_score=0.15,
-                                    model_cache=tmp_path / "models")
+        library = make_test_library(
+            corpus, tmp_path / "index", embedder, policy=policy, min_score=0.15, model_cache=tmp_path / "models"
+        )
         library.load()
-        settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", token="fake-token",
-                            dev_guild=int(GUILD_ID), moderator_role=int(MOD_ROLE_ID), cooldown_seconds=0,
-                            cooldown_per_channel=1000, feedback_file=tmp_path / "feedback.jsonl")
+        settings = Settings(
+            corpus_dir=corpus,
+            index_dir=tmp_path / "index",
+            token="fake-token",
+            dev_guild=int(GUILD_ID),
+            moderator_role=int(MOD_ROLE_ID),
+            cooldown_seconds=0,
+            cooldown_per_channel=1000,
+            feedback_file=tmp_path / "feedback.jsonl",
+        )
         settings = dataclasses.replace(settings, **overrides)
         fake = FakeDiscord()
         fake.guild["channels"] += list(extra_channels)
@@ -82,5 +109,3 @@ async def start_bot(tmp_path, monkeypatch):
         except RuntimeError:
             pytest.skip("node is not installed: the Discord API spec check was skipped")
         assert not failures, json.dumps(failures, indent=1)[:4000]
-
-

@@ -51,53 +51,135 @@ T0 = "2024-01-01T00:00:00+00:00"
 EVERYONE_PERMS = "104324673"  # view, send, read history, embed, attach, add reactions, use app commands
 MANAGE_GUILD = 1 << 5
 
-BOT_USER = {"id": APP_ID, "username": "librarybot", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
+BOT_USER = {
+    "id": APP_ID,
+    "username": "librarybot",
+    "discriminator": "0",
+    "global_name": None,
+    "avatar": None,
+    "bot": True,
+}
 OWNER = {"id": "4999", "username": "owner", "discriminator": "0", "global_name": None, "avatar": None}
 ALICE = {"id": "4000", "username": "alice", "discriminator": "0", "global_name": None, "avatar": None}
 BOB = {"id": "4001", "username": "bob", "discriminator": "0", "global_name": None, "avatar": None}
 MOD = {"id": "4002", "username": "mod", "discriminator": "0", "global_name": None, "avatar": None}
 MANAGER = {"id": "4003", "username": "manager", "discriminator": "0", "global_name": None, "avatar": None}
 
-ROLES = {ALICE["id"]: [], BOB["id"]: [], MOD["id"]: [MOD_ROLE_ID], MANAGER["id"]: [MANAGER_ROLE_ID], OWNER["id"]: [],
-         APP_ID: []}
+ROLES = {
+    ALICE["id"]: [],
+    BOB["id"]: [],
+    MOD["id"]: [MOD_ROLE_ID],
+    MANAGER["id"]: [MANAGER_ROLE_ID],
+    OWNER["id"]: [],
+    APP_ID: [],
+}
 
 
 def member(user: dict) -> dict:
-    return {"user": user, "roles": ROLES.get(user["id"], []), "joined_at": T0, "deaf": False, "mute": False, "flags": 0,
-            "nick": None, "avatar": None, "pending": False}
+    return {
+        "user": user,
+        "roles": ROLES.get(user["id"], []),
+        "joined_at": T0,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "nick": None,
+        "avatar": None,
+        "pending": False,
+    }
 
 
 def role(rid: str, name: str, permissions: str, position: int) -> dict:
-    return {"id": rid, "name": name, "permissions": permissions, "position": position, "color": 0, "hoist": False,
-            "managed": False, "mentionable": False, "flags": 0}
+    return {
+        "id": rid,
+        "name": name,
+        "permissions": permissions,
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
 
 
 def channel(cid: str, name: str, nsfw: bool = False) -> dict:
-    return {"id": cid, "type": 0, "name": name, "position": 0, "permission_overwrites": [], "nsfw": nsfw,
-            "guild_id": GUILD_ID, "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "parent_id": None}
+    return {
+        "id": cid,
+        "type": 0,
+        "name": name,
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": nsfw,
+        "guild_id": GUILD_ID,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "parent_id": None,
+    }
 
 
 def forum_channel(cid: str = FORUM_ID, name: str = "questions") -> dict:
-    return {**channel(cid, name), "type": 15, "available_tags": [], "default_reaction_emoji": None,
-            "default_sort_order": None, "default_forum_layout": 0, "flags": 0}
+    return {
+        **channel(cid, name),
+        "type": 15,
+        "available_tags": [],
+        "default_reaction_emoji": None,
+        "default_sort_order": None,
+        "default_forum_layout": 0,
+        "flags": 0,
+    }
 
 
 def thread(tid: str, parent_id: str, name: str, owner_id: str, kind: int = 11) -> dict:
     """A thread channel object (a public thread, or a forum post), as Discord sends it."""
-    return {"id": tid, "type": kind, "guild_id": GUILD_ID, "parent_id": parent_id, "owner_id": owner_id, "name": name,
-            "last_message_id": None, "rate_limit_per_user": 0, "message_count": 0, "member_count": 1, "flags": 0,
-            "total_message_sent": 0, "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                                         "archive_timestamp": T0, "locked": False,
-                                                         "create_timestamp": T0}}
+    return {
+        "id": tid,
+        "type": kind,
+        "guild_id": GUILD_ID,
+        "parent_id": parent_id,
+        "owner_id": owner_id,
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "total_message_sent": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": T0,
+            "locked": False,
+            "create_timestamp": T0,
+        },
+    }
 
 
 GUILD = {
-    "id": GUILD_ID, "name": "Support Circle", "owner_id": OWNER["id"], "features": [], "emojis": [], "stickers": [],
-    "preferred_locale": "en-GB", "unavailable": False, "member_count": 6, "threads": [], "voice_states": [], "presences": [],
-    "roles": [role(GUILD_ID, "@everyone", EVERYONE_PERMS, 0), role(MOD_ROLE_ID, "Moderators", EVERYONE_PERMS, 1),
-              role(MANAGER_ROLE_ID, "Managers", str(int(EVERYONE_PERMS) | MANAGE_GUILD), 2)],
-    "channels": [channel(CHANNEL_ID, "general"), channel(NSFW_CHANNEL_ID, "after-dark", nsfw=True),
-                 channel(OPT_IN_CHANNEL_ID, "ask-the-library"), channel(MOD_CHANNEL_ID, "moderators")],
+    "id": GUILD_ID,
+    "name": "Support Circle",
+    "owner_id": OWNER["id"],
+    "features": [],
+    "emojis": [],
+    "stickers": [],
+    "preferred_locale": "en-GB",
+    "unavailable": False,
+    "member_count": 6,
+    "threads": [],
+    "voice_states": [],
+    "presences": [],
+    "roles": [
+        role(GUILD_ID, "@everyone", EVERYONE_PERMS, 0),
+        role(MOD_ROLE_ID, "Moderators", EVERYONE_PERMS, 1),
+        role(MANAGER_ROLE_ID, "Managers", str(int(EVERYONE_PERMS) | MANAGE_GUILD), 2),
+    ],
+    "channels": [
+        channel(CHANNEL_ID, "general"),
+        channel(NSFW_CHANNEL_ID, "after-dark", nsfw=True),
+        channel(OPT_IN_CHANNEL_ID, "ask-the-library"),
+        channel(MOD_CHANNEL_ID, "moderators"),
+    ],
     "members": [member(u) for u in (BOT_USER, OWNER, ALICE, BOB, MOD, MANAGER)],
 }
 
@@ -228,10 +310,24 @@ class FakeDiscord:
 
     def _message(self, body: dict | None, channel_id: str = CHANNEL_ID) -> dict:
         body = body or {}
-        return {"id": str(next(self.ids)), "channel_id": channel_id, "author": BOT_USER, "content": body.get("content", ""),
-                "timestamp": T0, "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
-                "mention_roles": [], "attachments": [], "embeds": body.get("embeds", []),
-                "components": body.get("components", []), "pinned": False, "type": 0, "flags": body.get("flags", 0)}
+        return {
+            "id": str(next(self.ids)),
+            "channel_id": channel_id,
+            "author": BOT_USER,
+            "content": body.get("content", ""),
+            "timestamp": T0,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds", []),
+            "components": body.get("components", []),
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0),
+        }
 
     async def rest(self, req: web.Request) -> web.Response:
         path = "/" + req.match_info["p"]
@@ -242,9 +338,17 @@ class FakeDiscord:
                 self.calls.append(Call(req.method, path, body, dict(req.query) | {"rate_limited": "1"}))
                 # As Discord sends it; discord.py treats a 429 without "Via" as a Cloudflare ban.
                 response = _json({"message": "You are being rate limited.", "retry_after": 0.05, "global": False}, 429)
-                response.headers.update({"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Limit": "5",
-                                         "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "0.05",
-                                         "X-RateLimit-Bucket": "fake-bucket", "X-RateLimit-Scope": "user"})
+                response.headers.update(
+                    {
+                        "Via": "1.1 google",
+                        "Retry-After": "1",
+                        "X-RateLimit-Limit": "5",
+                        "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset-After": "0.05",
+                        "X-RateLimit-Bucket": "fake-bucket",
+                        "X-RateLimit-Scope": "user",
+                    }
+                )
                 return response
         ruled = self._interaction_rules(req.method, path, body)
         if isinstance(ruled, web.Response):
@@ -255,21 +359,43 @@ class FakeDiscord:
         if path == "/users/@me":
             return _json(BOT_USER)
         if path == "/gateway/bot":
-            return _json({"url": ws_url, "shards": 1, "session_start_limit": {
-                "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+            return _json(
+                {
+                    "url": ws_url,
+                    "shards": 1,
+                    "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+                }
+            )
         if path == "/gateway":
             return _json({"url": ws_url})
         if path == "/oauth2/applications/@me":
-            return _json({"id": APP_ID, "name": "librarybot", "description": "", "icon": None, "bot_public": True,
-                          "bot_require_code_grant": False, "owner": OWNER, "verify_key": "k", "flags": 0})
+            return _json(
+                {
+                    "id": APP_ID,
+                    "name": "librarybot",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "owner": OWNER,
+                    "verify_key": "k",
+                    "flags": 0,
+                }
+            )
         if path.endswith("/callback"):
             iid = path.split("/")[2]
             kind = (body or {}).get("type")
             if req.query.get("with_response") not in ("1", "true", "True"):
                 return web.Response(status=204)
-            result = {"interaction": {"id": iid, "type": self.interaction_types.get(iid, 2),
-                                      "response_message_id": str(next(self.ids)), "response_message_loading": kind == 5,
-                                      "response_message_ephemeral": bool(((body or {}).get("data") or {}).get("flags", 0) & 64)}}
+            result = {
+                "interaction": {
+                    "id": iid,
+                    "type": self.interaction_types.get(iid, 2),
+                    "response_message_id": str(next(self.ids)),
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool(((body or {}).get("data") or {}).get("flags", 0) & 64),
+                }
+            }
             if kind in (4, 7):
                 result["resource"] = {"type": kind, "message": self._message((body or {}).get("data"))}
             elif kind is not None:
@@ -280,8 +406,12 @@ class FakeDiscord:
         if path.endswith("/typing"):
             return web.Response(status=204)
         if req.method == "PUT" and path.endswith("/commands"):
-            return _json([{**c, "id": str(6000 + i), "application_id": APP_ID, "version": "1", "guild_id": GUILD_ID}
-                          for i, c in enumerate(body or [])])
+            return _json(
+                [
+                    {**c, "id": str(6000 + i), "application_id": APP_ID, "version": "1", "guild_id": GUILD_ID}
+                    for i, c in enumerate(body or [])
+                ]
+            )
         parts = path.strip("/").split("/")
         if req.method == "POST" and len(parts) == 5 and parts[0] == "channels" and parts[4] == "threads":
             # Start a thread from a message: the thread's id is the message's id.
@@ -305,7 +435,7 @@ class FakeDiscord:
             if self.now() + self.ack_lag - it.created > ACK_DEADLINE:
                 return self._refuse(method, path, body, 404, 10062, "Unknown interaction")
             kind = (body or {}).get("type")
-            flags = (((body or {}).get("data") or {}).get("flags") or 0)
+            flags = ((body or {}).get("data") or {}).get("flags") or 0
             it.acknowledged_at, it.response_type = self.now(), kind
             it.loading = kind == 5
             it.original_ephemeral = bool(flags & EPHEMERAL)
@@ -351,8 +481,14 @@ class FakeDiscord:
         aid = str(next(self.ids))
         self.files[aid] = (data, content_type)
         url = f"{self.url}/attachments/{aid}/{filename}"
-        out = {"id": aid, "filename": filename, "size": len(data) if size is None else size, "url": url,
-               "proxy_url": url, "ephemeral": True}
+        out = {
+            "id": aid,
+            "filename": filename,
+            "size": len(data) if size is None else size,
+            "url": url,
+            "proxy_url": url,
+            "ephemeral": True,
+        }
         if content_type is not None:
             out["content_type"] = content_type
         return out
@@ -378,9 +514,18 @@ class FakeDiscord:
                 await ws.send_json({"op": 11})
             elif op == 2:
                 shard = payload["d"].get("shard", [0, 1])
-                await self.send("READY", {"v": 10, "user": BOT_USER, "guilds": [{"id": GUILD_ID, "unavailable": True}],
-                                          "session_id": "session", "resume_gateway_url": str(req.url),
-                                          "shard": shard, "application": {"id": APP_ID, "flags": 0}})
+                await self.send(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": BOT_USER,
+                        "guilds": [{"id": GUILD_ID, "unavailable": True}],
+                        "session_id": "session",
+                        "resume_gateway_url": str(req.url),
+                        "shard": shard,
+                        "application": {"id": APP_ID, "flags": 0},
+                    },
+                )
                 await self.send("GUILD_CREATE", self.guild)
                 self.ready.set()
             elif op == 6:  # RESUME
@@ -393,8 +538,9 @@ class FakeDiscord:
 
     # -- events a member causes ------------------------------------------------------------------
 
-    def _interaction(self, iid: str, itype: int, data: dict, user: dict, channel_id: str, locale: str,
-                     message: dict | None = None) -> dict:
+    def _interaction(
+        self, iid: str, itype: int, data: dict, user: dict, channel_id: str, locale: str, message: dict | None = None
+    ) -> dict:
         ch = next(c for c in self.guild["channels"] if c["id"] == channel_id)
         self.interaction_types[iid] = itype
         self.interactions[iid] = Interaction(iid, itype, self.now())
@@ -402,23 +548,52 @@ class FakeDiscord:
         perms = int(EVERYONE_PERMS)
         for rid in ROLES.get(user["id"], []):
             perms |= int(next(r["permissions"] for r in self.guild["roles"] if r["id"] == rid))
-        payload = {"id": iid, "application_id": APP_ID, "type": itype, "token": f"tok{iid}", "version": 1,
-                   "guild_id": GUILD_ID, "channel_id": channel_id, "channel": ch,
-                   "member": {**member(user), "permissions": str(perms)}, "app_permissions": EVERYONE_PERMS,
-                   "locale": locale, "guild_locale": "en-GB", "entitlements": [], "authorizing_integration_owners": {},
-                   "context": 0, "attachment_size_limit": 8388608, "data": data}
+        payload = {
+            "id": iid,
+            "application_id": APP_ID,
+            "type": itype,
+            "token": f"tok{iid}",
+            "version": 1,
+            "guild_id": GUILD_ID,
+            "channel_id": channel_id,
+            "channel": ch,
+            "member": {**member(user), "permissions": str(perms)},
+            "app_permissions": EVERYONE_PERMS,
+            "locale": locale,
+            "guild_locale": "en-GB",
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+            "context": 0,
+            "attachment_size_limit": 8388608,
+            "data": data,
+        }
         if message is not None:
             payload["message"] = message
         return payload
 
-    async def slash(self, name: str, options: dict | None = None, *, user: dict = ALICE, channel_id: str = CHANNEL_ID,
-                    locale: str = "en-US", iid: str | None = None, claimed_permissions: str | None = None,
-                    claimed_roles: list[str] | None = None) -> str:
+    async def slash(
+        self,
+        name: str,
+        options: dict | None = None,
+        *,
+        user: dict = ALICE,
+        channel_id: str = CHANNEL_ID,
+        locale: str = "en-US",
+        iid: str | None = None,
+        claimed_permissions: str | None = None,
+        claimed_roles: list[str] | None = None,
+    ) -> str:
         """Send an application command; returns the interaction id. ``claimed_*`` forge the member fields."""
         iid = iid or str(next(self.ids))
         opts = [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()]
-        payload = self._interaction(iid, 2, {"id": "6000", "name": name, "type": 1, "options": opts,
-                                             "guild_id": GUILD_ID}, user, channel_id, locale)
+        payload = self._interaction(
+            iid,
+            2,
+            {"id": "6000", "name": name, "type": 1, "options": opts, "guild_id": GUILD_ID},
+            user,
+            channel_id,
+            locale,
+        )
         if claimed_permissions is not None:
             payload["member"]["permissions"] = claimed_permissions
         if claimed_roles is not None:
@@ -426,19 +601,36 @@ class FakeDiscord:
         await self.send("INTERACTION_CREATE", payload)
         return iid
 
-    async def autocomplete(self, name: str, option: str, value: str, *, user: dict = ALICE,
-                           sub: str | None = None) -> str:
+    async def autocomplete(
+        self, name: str, option: str, value: str, *, user: dict = ALICE, sub: str | None = None
+    ) -> str:
         iid = str(next(self.ids))
         opts = [{"name": option, "type": 3, "value": value, "focused": True}]
         if sub is not None:
             opts = [{"name": sub, "type": 1, "options": opts}]
-        await self.send("INTERACTION_CREATE", self._interaction(
-            iid, 4, {"id": "6000", "name": name, "type": 1, "options": opts, "guild_id": GUILD_ID},
-            user, CHANNEL_ID, "en-US"))
+        await self.send(
+            "INTERACTION_CREATE",
+            self._interaction(
+                iid,
+                4,
+                {"id": "6000", "name": name, "type": 1, "options": opts, "guild_id": GUILD_ID},
+                user,
+                CHANNEL_ID,
+                "en-US",
+            ),
+        )
         return iid
 
-    async def subcommand(self, name: str, sub: str, options: dict | None = None, *, user: dict = ALICE,
-                         channel_id: str = CHANNEL_ID, claimed_permissions: str | None = None) -> str:
+    async def subcommand(
+        self,
+        name: str,
+        sub: str,
+        options: dict | None = None,
+        *,
+        user: dict = ALICE,
+        channel_id: str = CHANNEL_ID,
+        claimed_permissions: str | None = None,
+    ) -> str:
         """``/name sub`` as Discord sends it: a type 1 option holding typed options.
 
         Values: str (type 3), bool (5), int (4), or an attachment from ``attach`` (type 11, its object in
@@ -456,8 +648,13 @@ class FakeDiscord:
                 opts.append({"name": key, "type": 4, "value": value})
             else:
                 opts.append({"name": key, "type": 3, "value": value})
-        data = {"id": "6000", "name": name, "type": 1, "options": [{"name": sub, "type": 1, "options": opts}],
-                "guild_id": GUILD_ID}
+        data = {
+            "id": "6000",
+            "name": name,
+            "type": 1,
+            "options": [{"name": sub, "type": 1, "options": opts}],
+            "guild_id": GUILD_ID,
+        }
         if attachments:
             data["resolved"] = {"attachments": attachments}
         payload = self._interaction(iid, 2, data, user, channel_id, "en-US")
@@ -468,8 +665,12 @@ class FakeDiscord:
 
     async def click(self, custom_id: str, message: dict, *, user: dict = ALICE, channel_id: str = CHANNEL_ID) -> str:
         iid = str(next(self.ids))
-        await self.send("INTERACTION_CREATE", self._interaction(
-            iid, 3, {"custom_id": custom_id, "component_type": 2}, user, channel_id, "en-US", message))
+        await self.send(
+            "INTERACTION_CREATE",
+            self._interaction(
+                iid, 3, {"custom_id": custom_id, "component_type": 2}, user, channel_id, "en-US", message
+            ),
+        )
         return iid
 
     async def forum_post(self, title: str, content: str, *, user: dict = ALICE, forum_id: str = FORUM_ID) -> str:
@@ -479,16 +680,38 @@ class FakeDiscord:
         await self.message(content, user=user, channel_id=tid, mid=tid)
         return tid
 
-    async def message(self, content: str, *, user: dict = ALICE, channel_id: str = CHANNEL_ID,
-                      mentions: list[dict] = (), reply_to: dict | None = None, mention_everyone: bool = False,
-                      mid: str | None = None) -> str:
+    async def message(
+        self,
+        content: str,
+        *,
+        user: dict = ALICE,
+        channel_id: str = CHANNEL_ID,
+        mentions: list[dict] = (),
+        reply_to: dict | None = None,
+        mention_everyone: bool = False,
+        mid: str | None = None,
+    ) -> str:
         mid = mid or str(next(self.ids))
-        data = {"id": mid, "channel_id": channel_id, "guild_id": GUILD_ID, "author": user,
-                "member": {k: v for k, v in member(user).items() if k != "user"}, "content": content,
-                "timestamp": T0, "edited_timestamp": None, "tts": False, "mention_everyone": mention_everyone,
-                "mentions": [{**u, "member": {k: v for k, v in member(u).items() if k != "user"}} for u in mentions],
-                "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "type": 19 if reply_to else 0,
-                "flags": 0, "components": []}
+        data = {
+            "id": mid,
+            "channel_id": channel_id,
+            "guild_id": GUILD_ID,
+            "author": user,
+            "member": {k: v for k, v in member(user).items() if k != "user"},
+            "content": content,
+            "timestamp": T0,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": mention_everyone,
+            "mentions": [{**u, "member": {k: v for k, v in member(u).items() if k != "user"}} for u in mentions],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 19 if reply_to else 0,
+            "flags": 0,
+            "components": [],
+        }
         if reply_to is not None:
             data["message_reference"] = {"message_id": reply_to["id"], "channel_id": channel_id, "guild_id": GUILD_ID}
             data["referenced_message"] = reply_to
@@ -505,8 +728,9 @@ class FakeDiscord:
                 if "rate_limited" not in call.query and call.error_code is None and predicate(call):
                     return call
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"no matching request in {len(self.calls)} calls: "
-                                     f"{[(c.method, c.path) for c in self.calls[-8:]]}")
+                raise AssertionError(
+                    f"no matching request in {len(self.calls)} calls: {[(c.method, c.path) for c in self.calls[-8:]]}"
+                )
             await asyncio.sleep(0.01)
 
     async def response_to(self, iid: str, *, timeout: float = 10.0, final: bool = True) -> Call:
@@ -514,15 +738,26 @@ class FakeDiscord:
         callback = await self.wait_for(lambda c: c.path == f"/interactions/{iid}/tok{iid}/callback", timeout)
         if callback.body.get("type") != 5 or not final:
             return callback
-        return await self.wait_for(lambda c: c.path.startswith(f"/webhooks/{APP_ID}/tok{iid}")
-                                   and c.method in ("POST", "PATCH") and "Refreshing:" not in str(c.body), timeout)
+        return await self.wait_for(
+            lambda c: (
+                c.path.startswith(f"/webhooks/{APP_ID}/tok{iid}")
+                and c.method in ("POST", "PATCH")
+                and "Refreshing:" not in str(c.body)
+            ),
+            timeout,
+        )
 
     async def edits_after(self, iid: str, count: int = 1, *, timeout: float = 10.0) -> list[Call]:
         """The first ``count`` edits of the message an interaction updated (a button's type 7 callback)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            found = [c for c in self.calls if c.error_code is None and c.method == "PATCH"
-                     and c.path == f"/webhooks/{APP_ID}/tok{iid}/messages/@original"]
+            found = [
+                c
+                for c in self.calls
+                if c.error_code is None
+                and c.method == "PATCH"
+                and c.path == f"/webhooks/{APP_ID}/tok{iid}/messages/@original"
+            ]
             if len(found) >= count:
                 return found
             if asyncio.get_running_loop().time() > deadline:
@@ -548,8 +783,10 @@ class FakeDiscord:
             if len(found) >= count:
                 return found
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{len(found)} of {count} replies to {iid}; refused: "
-                                     f"{[(c.path, c.error_code) for c in self.refused()]}")
+                raise AssertionError(
+                    f"{len(found)} of {count} replies to {iid}; refused: "
+                    f"{[(c.path, c.error_code) for c in self.refused()]}"
+                )
             await asyncio.sleep(0.01)
 
     async def reply(self, iid: str, *, timeout: float = 10.0) -> Reply:
@@ -562,9 +799,15 @@ class FakeDiscord:
         return None if it.acknowledged_at is None else it.acknowledged_at - it.created
 
     async def reply_to_message(self, mid: str, timeout: float = 10.0) -> Call:
-        return await self.wait_for(lambda c: c.method == "POST" and c.path.endswith("/messages")
-                                   and isinstance(c.body, dict)
-                                   and str((c.body.get("message_reference") or {}).get("message_id")) == mid, timeout)
+        return await self.wait_for(
+            lambda c: (
+                c.method == "POST"
+                and c.path.endswith("/messages")
+                and isinstance(c.body, dict)
+                and str((c.body.get("message_reference") or {}).get("message_id")) == mid
+            ),
+            timeout,
+        )
 
     def as_message(self, call: Call, channel_id: str = CHANNEL_ID) -> dict:
         """A message payload for what the bot sent, to click its buttons or reply to it."""
@@ -583,9 +826,18 @@ def spec_check(calls: list[Call]) -> list[dict]:
         raise RuntimeError("node")
     if not (spec_dir / "node_modules" / "discord-api-spec").exists():
         raise AssertionError("run `npm ci --prefix tests/spec` (make test does) to install the Discord API spec")
-    requests = [{"method": c.method, "path": c.path, "body": c.body} for c in calls
-                if "rate_limited" not in c.query and c.error_code is None]
-    out = subprocess.run(["node", str(spec_dir / "validate.mjs")], input=json.dumps(requests), capture_output=True,
-                         text=True, timeout=120, check=True)
+    requests = [
+        {"method": c.method, "path": c.path, "body": c.body}
+        for c in calls
+        if "rate_limited" not in c.query and c.error_code is None
+    ]
+    out = subprocess.run(
+        ["node", str(spec_dir / "validate.mjs")],
+        input=json.dumps(requests),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     results = json.loads(out.stdout)
     return [dict(r, request=requests[r["index"]]) for r in results if not r["ok"]]

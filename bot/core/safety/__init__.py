@@ -20,6 +20,23 @@ from .policy import SafetyInfo, SafetyPolicy, is_growth_question
 from .resources import CATEGORIES, Resource, ResourceBook, SafetyDataError, normalize_locale
 from .training import load_or_train
 
-__all__ = ["CATEGORIES", "CHECK_IN", "CRISIS", "NONE", "Assessment", "ClaimGuard", "CrisisDetector", "Messages",
-           "Resource", "ResourceBook", "SafetyDataError", "SafetyInfo", "SafetyPolicy", "is_growth_question",
-           "load_or_train", "load_or_train_claims", "messages", "normalize_locale"]
+__all__ = [
+    "CATEGORIES",
+    "CHECK_IN",
+    "CRISIS",
+    "NONE",
+    "Assessment",
+    "ClaimGuard",
+    "CrisisDetector",
+    "Messages",
+    "Resource",
+    "ResourceBook",
+    "SafetyDataError",
+    "SafetyInfo",
+    "SafetyPolicy",
+    "is_growth_question",
+    "load_or_train",
+    "load_or_train_claims",
+    "messages",
+    "normalize_locale",
+]

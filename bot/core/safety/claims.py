@@ -31,15 +31,22 @@ CLAIM_PRECISION = 0.9  # the threshold is the lowest whose development precision
 C_REGULARIZATION = 4.0  # the logistic head's inverse L2 strength (best development AUC: 0.941)
 # A definition or a question asserts nothing about what intimacy does for a person: the learned
 # head alone never flags one (the patterns still can).
-NOT_A_CLAIM = re.compile(r"(?:\?\s*[\"')\]]*\s*$)|\b(?:refers? to|is defined as|are defined as|is the term for|"
-                         r"is a term for|stands for)\b", re.I)
+NOT_A_CLAIM = re.compile(
+    r"(?:\?\s*[\"')\]]*\s*$)|\b(?:refers? to|is defined as|are defined as|is the term for|"
+    r"is a term for|stands for)\b",
+    re.I,
+)
 
-_ACT = (r"(?:have\s+sex|having\s+sex|be\s+intimate|being\s+intimate|sleep\s+with|(?:engage\s+in|seek\s+out|pursue|"
-        r"initiate|give\s+in\s+to)\b[^.!?]{0,40}?\b(?:sex|sexual|intima\w*|intercourse))")
+_ACT = (
+    r"(?:have\s+sex|having\s+sex|be\s+intimate|being\s+intimate|sleep\s+with|(?:engage\s+in|seek\s+out|pursue|"
+    r"initiate|give\s+in\s+to)\b[^.!?]{0,40}?\b(?:sex|sexual|intima\w*|intercourse))"
+)
 PRESCRIBE = re.compile(
     r"\b(?:crucial|essential|vital|necessary|imperative|required|obliged|obligatory|key|important)\s+"
     r"(?:for\s+[^.!?]{1,60}?\s+)?to\s+(?:\w+\s+)?" + _ACT + r"|"
-    r"\b(?:must|should|need(?:s)?\s+to|have\s+to|has\s+to|ought\s+to)(?!\s+(?:not|never)\b)\s+(?:\w+\s+){0,2}?" + _ACT + r"|"
+    r"\b(?:must|should|need(?:s)?\s+to|have\s+to|has\s+to|ought\s+to)(?!\s+(?:not|never)\b)\s+(?:\w+\s+){0,2}?"
+    + _ACT
+    + r"|"
     r"\bthe\s+only\s+way\b[^.!?]{0,60}\b(?:sex|sexual|intima\w*)",
     re.I,
 )
@@ -114,7 +121,9 @@ def load_or_train_claims(encode: Encode, encoder_name: str, dimension: int, cach
         pass
     except (OSError, ValueError, KeyError) as exc:
         log.warning("the cached claim model %s cannot be read (%s); training it again", path.name, exc)
-    head = train_claim_head(encode, [e for f in train_files for e in _load(f)], [e for f in dev_files for e in _load(f)])
+    head = train_claim_head(
+        encode, [e for f in train_files for e in _load(f)], [e for f in dev_files for e in _load(f)]
+    )
     try:
         save_arrays(path, {"weights": head.weights}, {"bias": head.bias, "threshold": head.threshold, "key": key})
     except OSError as exc:
@@ -151,8 +160,10 @@ class ClaimGuard:
                 vectors = self.encode([text[s:e] for s, e in spans])
             if vectors is not None:
                 scores = self.head.scores(vectors)
-                flags = [f or (bool(sc >= self.head.threshold) and not NOT_A_CLAIM.search(text[s:e]))
-                         for f, sc, (s, e) in zip(flags, scores, spans)]
+                flags = [
+                    f or (bool(sc >= self.head.threshold) and not NOT_A_CLAIM.search(text[s:e]))
+                    for f, sc, (s, e) in zip(flags, scores, spans)
+                ]
         found = tuple(span for span, flag in zip(spans, flags) if flag)
         self._cache[text] = found
         return found
@@ -169,6 +180,6 @@ class ClaimGuard:
             vectors = self.encode(flat) if flat else None
             pos = 0
             for t, sp in zip(todo, spans):
-                self.claims(t, vectors[pos:pos + len(sp)] if vectors is not None else None)
+                self.claims(t, vectors[pos : pos + len(sp)] if vectors is not None else None)
                 pos += len(sp)
         return [self.check(t) for t in texts]

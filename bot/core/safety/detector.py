@@ -64,7 +64,7 @@ def message_units(text: str) -> list[str]:
         return []
     units = [" ".join(parts)]
     if len(parts) > WINDOW:
-        units += [" ".join(parts[i:i + WINDOW]) for i in range(len(parts) - WINDOW + 1)]
+        units += [" ".join(parts[i : i + WINDOW]) for i in range(len(parts) - WINDOW + 1)]
     return list(dict.fromkeys(units))[:MAX_UNITS]
 
 
@@ -85,8 +85,14 @@ class MessageScores:
             return cls(0.0, 0.0, 0.0, 0.0, np.zeros(len(CATEGORIES)), hits)
         # The unit that decides: the most crisis-like if any unit nears a card, else the riskiest.
         top = int(np.argmax(units.crisis + units.risk))
-        return cls(float(units.risk.max()), float(units.crisis.max()), float(units.supporter[top]),
-                   float(units.minor.max()), units.category[top], hits)
+        return cls(
+            float(units.risk.max()),
+            float(units.crisis.max()),
+            float(units.supporter[top]),
+            float(units.minor.max()),
+            units.category[top],
+            hits,
+        )
 
 
 class CrisisDetector:
@@ -123,8 +129,9 @@ class CrisisDetector:
         model_card = t is not None and s.crisis >= t.card
         model_risk = t is not None and (s.risk >= t.check_in or s.crisis >= t.check_in)
         ranked = [CATEGORIES[i] for i in np.argsort(-s.category)]
-        model_categories = [c for c, p in zip(ranked, sorted(s.category, reverse=True))
-                            if c == ranked[0] or p >= SECOND_CATEGORY]
+        model_categories = [
+            c for c, p in zip(ranked, sorted(s.category, reverse=True)) if c == ranked[0] or p >= SECOND_CATEGORY
+        ]
         if hits.crisis:
             level, categories = CRISIS, list(hits.crisis) + (model_categories if model_card else [])
         elif model_card and not hits.joke:
@@ -143,8 +150,16 @@ class CrisisDetector:
         if minor and not supporter and "sexual_assault" in categories:
             categories.append("child_abuse")  # a minor assaulted is a child abused: both sets of helplines
         ordered = tuple(sorted(dict.fromkeys(categories), key=PRIORITY.index))
-        return Assessment(level, ordered[0] if ordered else None, ordered, supporter, minor, tuple(reasons),
-                          round(s.risk, 4), round(s.crisis, 4))
+        return Assessment(
+            level,
+            ordered[0] if ordered else None,
+            ordered,
+            supporter,
+            minor,
+            tuple(reasons),
+            round(s.risk, 4),
+            round(s.crisis, 4),
+        )
 
     @staticmethod
     def quick(text: str) -> Assessment | None:

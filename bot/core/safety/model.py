@@ -92,13 +92,20 @@ class CrisisModel:
         p = self.probabilities(vectors)
         risk = np.maximum(p[:, 0], p[:, 1])
         cat = p[:, 4:] + 1e-6
-        return UnitScores(risk, p[:, 1], np.clip(p[:, 3] / np.maximum(risk, 1e-6), 0.0, 1.0), p[:, 2],
-                          cat / cat.sum(axis=1, keepdims=True))
+        return UnitScores(
+            risk,
+            p[:, 1],
+            np.clip(p[:, 3] / np.maximum(risk, 1e-6), 0.0, 1.0),
+            p[:, 2],
+            cat / cat.sum(axis=1, keepdims=True),
+        )
 
     # -- files -----------------------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
-        arrays = {f"{name}{i}": a for i, layer in enumerate(self.layers) for name, a in zip(("w1", "b1", "w2", "b2"), layer)}
+        arrays = {
+            f"{name}{i}": a for i, layer in enumerate(self.layers) for name, a in zip(("w1", "b1", "w2", "b2"), layer)
+        }
         save_arrays(path, arrays, {"thresholds": asdict(self.thresholds), "seeds": len(self.layers), **self.meta})
 
     @classmethod
@@ -130,8 +137,19 @@ def load_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict]:
 
 def targets(examples: list[Example]) -> np.ndarray:
     """The multi-label target of each example, in OUTPUTS order."""
-    return np.array([[e.risky, e.expect == "crisis", e.minor, e.supporter and e.risky,
-                      *(e.risky and e.category == c for c in CATEGORIES)] for e in examples], dtype=np.int8)
+    return np.array(
+        [
+            [
+                e.risky,
+                e.expect == "crisis",
+                e.minor,
+                e.supporter and e.risky,
+                *(e.risky and e.category == c for c in CATEGORIES),
+            ]
+            for e in examples
+        ],
+        dtype=np.int8,
+    )
 
 
 def fit(vectors: np.ndarray, y: np.ndarray, *, seeds: int = SEEDS) -> list[tuple[np.ndarray, ...]]:
@@ -160,8 +178,13 @@ def _fit_one(x_all, y_all, seed: int) -> tuple[np.ndarray, ...]:
 
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Dropout(DROPOUT), torch.nn.Linear(x_all.shape[1], HIDDEN), torch.nn.ReLU(),
-                              torch.nn.Dropout(DROPOUT), torch.nn.Linear(HIDDEN, y_all.shape[1]))
+    net = torch.nn.Sequential(
+        torch.nn.Dropout(DROPOUT),
+        torch.nn.Linear(x_all.shape[1], HIDDEN),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(DROPOUT),
+        torch.nn.Linear(HIDDEN, y_all.shape[1]),
+    )
     first, last = net[1], net[4]
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = torch.nn.BCEWithLogitsLoss()
@@ -171,10 +194,10 @@ def _fit_one(x_all, y_all, seed: int) -> tuple[np.ndarray, ...]:
         order = torch.randperm(len(x_all), generator=generator)
         total = 0.0
         for lo in range(0, len(order), BATCH):
-            idx = order[lo:lo + BATCH]
+            idx = order[lo : lo + BATCH]
             optimizer.zero_grad()
             loss = loss_fn(net(x_all[idx]), y_all[idx])
-            penalty = ALPHA / (2 * len(x_all)) * sum((w ** 2).sum() for w in (first.weight, last.weight))
+            penalty = ALPHA / (2 * len(x_all)) * sum((w**2).sum() for w in (first.weight, last.weight))
             (loss + penalty).backward()
             optimizer.step()
             total += float(loss.detach()) * len(idx)

@@ -17,12 +17,19 @@ from .resources import Resource, ResourceBook
 from .training import load_or_train
 
 DISCLOSURE_CATEGORIES = ("sexual_assault", "child_abuse", "partner_violence")
-CATEGORY_NAMES = {"suicide": "suicide or self-harm", "sexual_assault": "sexual assault",
-                  "partner_violence": "partner or family violence", "child_abuse": "a child being abused",
-                  "immediate_danger": "immediate danger"}
+CATEGORY_NAMES = {
+    "suicide": "suicide or self-harm",
+    "sexual_assault": "sexual assault",
+    "partner_violence": "partner or family violence",
+    "child_abuse": "a child being abused",
+    "immediate_danger": "immediate danger",
+}
 
-_GROWTH = re.compile(r"\b(?:grow|grows|growing|growth|post[- ]?traumatic|ptg|thrive|thriving|resilien\w*|"
-                     r"self[- ]?reconstruction|stronger after|better after)\b", re.I)
+_GROWTH = re.compile(
+    r"\b(?:grow|grows|growing|growth|post[- ]?traumatic|ptg|thrive|thriving|resilien\w*|"
+    r"self[- ]?reconstruction|stronger after|better after)\b",
+    re.I,
+)
 _HEAL = re.compile(r"\b(?:heal|heals|healing|recover\w*|get over|move on)\b", re.I)
 _TRAUMA = re.compile(r"\b(?:trauma\w*|ptsd|assault\w*|abuse\w*|rape\w*|survivor\w*|violence|attack\w*)\b", re.I)
 
@@ -55,19 +62,37 @@ class SafetyInfo:
         return self.level == CRISIS
 
     def as_dict(self) -> dict:
-        return {"note": self.note, "crisis": self.crisis, "category": self.category, "categories": list(self.categories),
-                "level": self.level, "supporter": self.supporter, "minor": self.minor,
-                "resources": [r.as_dict() for r in self.resources], "emergency": self.emergency,
-                "message": self.message, "check_in": self.check_in, "growth_note": self.growth_note,
-                "disclosure_note": self.disclosure_note, "too_long": self.too_long}
+        return {
+            "note": self.note,
+            "crisis": self.crisis,
+            "category": self.category,
+            "categories": list(self.categories),
+            "level": self.level,
+            "supporter": self.supporter,
+            "minor": self.minor,
+            "resources": [r.as_dict() for r in self.resources],
+            "emergency": self.emergency,
+            "message": self.message,
+            "check_in": self.check_in,
+            "growth_note": self.growth_note,
+            "disclosure_note": self.disclosure_note,
+            "too_long": self.too_long,
+        }
 
 
 class SafetyPolicy:
     """The crisis check and everything the safety layer adds to an answer."""
 
-    def __init__(self, book: ResourceBook | None = None, detector: CrisisDetector | None = None,
-                 claims: ClaimGuard | None = None, text: Messages | None = None, *,
-                 moderators_alerted: bool = False, learned: bool = True) -> None:
+    def __init__(
+        self,
+        book: ResourceBook | None = None,
+        detector: CrisisDetector | None = None,
+        claims: ClaimGuard | None = None,
+        text: Messages | None = None,
+        *,
+        moderators_alerted: bool = False,
+        learned: bool = True,
+    ) -> None:
         self.book = book or ResourceBook.load()
         self.detector = detector or CrisisDetector(None, None)
         self.claims = claims or ClaimGuard()
@@ -77,8 +102,15 @@ class SafetyPolicy:
         self._attached: object | None = None
         self._lock = threading.Lock()
 
-    def attach(self, embedder, cache_dir: Path | str, notify: Callable[[str], None] | None = None, *,
-               claims: bool = True, encode: Callable | None = None) -> None:
+    def attach(
+        self,
+        embedder,
+        cache_dir: Path | str,
+        notify: Callable[[str], None] | None = None,
+        *,
+        claims: bool = True,
+        encode: Callable | None = None,
+    ) -> None:
         """Use ``embedder`` for the learned crisis model and claim guard (trained once, then cached).
 
         ``encode``: how to reach the encoder while serving (the library's, which puts questions
@@ -123,11 +155,20 @@ class SafetyPolicy:
     def info(self, question: str, a: Assessment, locale: str | None, *, too_long: bool = False) -> SafetyInfo:
         t = self.text
         emergency = self.book.emergency(locale)
-        common = {"note": t.consent_note, "level": a.level, "category": a.category, "categories": a.categories,
-                  "supporter": a.supporter, "minor": a.minor, "emergency": emergency, "too_long": too_long}
+        common = {
+            "note": t.consent_note,
+            "level": a.level,
+            "category": a.category,
+            "categories": a.categories,
+            "supporter": a.supporter,
+            "minor": a.minor,
+            "emergency": emergency,
+            "too_long": too_long,
+        }
         if a.level == CRISIS:
-            return SafetyInfo(**common, resources=tuple(self.resources_for(a, locale)),
-                              message=self.crisis_card(a, locale))
+            return SafetyInfo(
+                **common, resources=tuple(self.resources_for(a, locale)), message=self.crisis_card(a, locale)
+            )
         if a.minor:
             res = tuple(self.resources_for(a, locale))
             message = t.minor_message + "\n" + "\n".join(f"• {r.line()}" for r in res)
@@ -137,7 +178,12 @@ class SafetyPolicy:
             res = tuple(self.resources_for(a, locale))
             who = t.check_in_who_supporter if a.supporter else t.check_in_who_self
             line = res[0].line() + (", or findahelpline.com" if "findahelpline" not in res[0].line() else "")
-            disclosure = (t.disclosure_note if a.category in DISCLOSURE_CATEGORIES and not a.supporter else None)
-            return SafetyInfo(**common, resources=res, check_in=t.check_in.format(who=who, line=line),
-                              growth_note=growth, disclosure_note=disclosure)
+            disclosure = t.disclosure_note if a.category in DISCLOSURE_CATEGORIES and not a.supporter else None
+            return SafetyInfo(
+                **common,
+                resources=res,
+                check_in=t.check_in.format(who=who, line=line),
+                growth_note=growth,
+                disclosure_note=disclosure,
+            )
         return SafetyInfo(**common, growth_note=growth)

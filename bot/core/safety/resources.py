@@ -43,7 +43,9 @@ class Resource(BaseModel):
         return url
 
     def line(self) -> str:
-        tail = f" ({self.url.removeprefix('https://').removeprefix('http://').removeprefix('www.')})" if self.url else ""
+        tail = (
+            f" ({self.url.removeprefix('https://').removeprefix('http://').removeprefix('www.')})" if self.url else ""
+        )
         return f"{self.name}: {self.contact}{tail}"
 
     def as_dict(self) -> dict:

@@ -23,13 +23,19 @@ def _p(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
 
-_PILLS = (r"(?:pills|tablets|meds|medications?|paracetamol|tylenol|acetaminophen|ibuprofen|aspirin|insulin|"
-          r"sleeping pills|xanax|benadryl|antidepressants|painkillers|opioids|oxy\w*)")
+_PILLS = (
+    r"(?:pills|tablets|meds|medications?|paracetamol|tylenol|acetaminophen|ibuprofen|aspirin|insulin|"
+    r"sleeping pills|xanax|benadryl|antidepressants|painkillers|opioids|oxy\w*)"
+)
 _DEATH = r"(?:die|dying|kill|fatal|lethal|deadly|overdose|od|to end (?:it|my life)|not wake up|never wake up)"
 
 METHOD = _p(
     r"\b(?:lethal|fatal|deadly|overdose|toxic)\s+(?:dose|amount|quantity|level)\b",
-    r"\bhow\s+(?:many|much)\b[^.?!]{0,40}\b" + _PILLS + r"\b[^.?!]{0,40}\b(?:" + _DEATH + r"|would it take|does it take|"
+    r"\bhow\s+(?:many|much)\b[^.?!]{0,40}\b"
+    + _PILLS
+    + r"\b[^.?!]{0,40}\b(?:"
+    + _DEATH
+    + r"|would it take|does it take|"
     r"will it take|would be enough|is enough|until i)\b",
     r"\b(?:painless|quick|quickest|easy|easiest|surest|best|fastest|peaceful|least painful)\s+(?:way|ways|method|methods)\s+"
     r"(?:to|of)\s+(?:die|dying|kill (?:myself|yourself|oneself)|end (?:it|my life|your life|things)|commit suicide|suicide)\b",
@@ -40,23 +46,32 @@ METHOD = _p(
     r"\bwhat\s+(?:height|floor)\b[^.?!]{0,30}\b(?:fatal|lethal|to die|kill)\b",
     r"\bwhich\s+(?:pills|medications?|meds|drugs|chemicals|poisons?)\b[^.?!]{0,30}\b(?:kill|lethal|fatal|deadly|to die|overdose)\b",
 )
-_NEAR = (r"(?:near me|nearby|close to me|close by|around here|in my (?:area|town|city)|to jump|i could jump|"
-         r"without (?:a |any )?(?:fences?|railings?|barriers?|nets?))")
+_NEAR = (
+    r"(?:near me|nearby|close to me|close by|around here|in my (?:area|town|city)|to jump|i could jump|"
+    r"without (?:a |any )?(?:fences?|railings?|barriers?|nets?))"
+)
 MEANS_LOCATION = _p(
     r"\b(?:tallest|highest)\s+(?:bridges?|buildings?|cliffs?|rooftops?|towers?|parking (?:garages?|structures?)|balconies)\b"
     r"(?:[^.?!]{0,30}\b" + _NEAR + r")?",
-    r"\b(?:bridges?|cliffs?|rooftops?|train tracks|railway (?:tracks|lines?)|overpass(?:es)?|buildings?)\b[^.?!]{0,40}\b" + _NEAR,
+    r"\b(?:bridges?|cliffs?|rooftops?|train tracks|railway (?:tracks|lines?)|overpass(?:es)?|buildings?)\b[^.?!]{0,40}\b"
+    + _NEAR,
     r"\bwhere\s+(?:can|could|do)\s+i\s+(?:buy|get|find)\s+(?:a\s+)?(?:gun|rope|noose|pills|sleeping pills|a lot of pills)\b",
     r"\bwhen\s+(?:does|do|is)\s+the\s+(?:next\s+|last\s+)?(?:train|trains|express)\b[^.?!]{0,30}\b(?:pass|go by|come through|come)\b",
 )
 _ME = r"(?:i|i'm|im|i am|i've|ive|i'll|ill)"
-_SELF_KILL = (r"(?:kill(?:ing)? myself|end(?:ing)? my (?:own )?life|end(?:ing)? it all|tak(?:e|ing) my (?:own )?life|"
-              r"commit(?:ting)? suicide|unaliv(?:e|ing) myself|kms|off(?:ing)? myself|not be (?:here|alive) (?:tomorrow|much longer))")
-_WHEN = (r"(?:tonight|today|tomorrow|this (?:weekend|week|morning|evening|afternoon)|right now|now|soon|after "
-         r"(?:work|school|this)|when everyone(?:'s| is) asleep|on (?:friday|saturday|sunday|monday|tuesday|wednesday|thursday))")
+_SELF_KILL = (
+    r"(?:kill(?:ing)? myself|end(?:ing)? my (?:own )?life|end(?:ing)? it all|tak(?:e|ing) my (?:own )?life|"
+    r"commit(?:ting)? suicide|unaliv(?:e|ing) myself|kms|off(?:ing)? myself|not be (?:here|alive) (?:tomorrow|much longer))"
+)
+_WHEN = (
+    r"(?:tonight|today|tomorrow|this (?:weekend|week|morning|evening|afternoon)|right now|now|soon|after "
+    r"(?:work|school|this)|when everyone(?:'s| is) asleep|on (?:friday|saturday|sunday|monday|tuesday|wednesday|thursday))"
+)
 INTENT = _p(
     # intent, plan or wish, in the first person
-    r"\b" + _ME + r"\s+(?:\w+\s+){0,2}?(?:going to|gonna|will|'ll|am going to|plan(?:ning)? (?:to|on)|ready to|about to|"
+    r"\b"
+    + _ME
+    + r"\s+(?:\w+\s+){0,2}?(?:going to|gonna|will|'ll|am going to|plan(?:ning)? (?:to|on)|ready to|about to|"
     r"decided to|want to|wanna|wish i could|need to|have to|should just|might)\s+(?:just\s+)?" + _SELF_KILL + r"\b",
     r"\b" + _SELF_KILL + r"\b[^.?!]{0,30}\b" + _WHEN + r"\b",
     r"\b" + _ME + r"\s+(?:am\s+|'m\s+|m\s+)?(?:actively\s+|really\s+|so\s+|very\s+)?suicidal\b",
@@ -79,13 +94,17 @@ INTENT = _p(
     r"(?:cutting|burning|hurting|scratching|hitting)\s+(?:myself|my\s+(?:arms?|legs?|wrists?|thighs?|skin|stomach))\b)",
 )
 # A recent assault, stated plainly, with a time: "he forced me last night", "I was raped yesterday".
-_RECENTLY = (r"(?:last night|yesterday|today|tonight|this (?:morning|afternoon|evening|weekend|week)|earlier|just now|"
-             r"(?:an?|one|two|three|few|couple(?: of)?|\d+) (?:hours?|days?) ago|on (?:friday|saturday|sunday|monday|"
-             r"tuesday|wednesday|thursday)(?: night)?|at (?:a|the) party)")
+_RECENTLY = (
+    r"(?:last night|yesterday|today|tonight|this (?:morning|afternoon|evening|weekend|week)|earlier|just now|"
+    r"(?:an?|one|two|three|few|couple(?: of)?|\d+) (?:hours?|days?) ago|on (?:friday|saturday|sunday|monday|"
+    r"tuesday|wednesday|thursday)(?: night)?|at (?:a|the) party)"
+)
 ASSAULT_RECENT = _p(
     r"\b(?:raped|forced (?:himself |herself )?(?:on )?me|sexually assaulted|assaulted|molested|drugged|roofied|spiked my drink|"
     r"groped)\b[^.?!]{0,40}\b" + _RECENTLY + r"\b",
-    r"\b" + _RECENTLY + r"\b[^.?!]{0,40}\b(?:(?:he|she|they|someone|a guy|a man)\s+(?:raped|forced|assaulted|molested|drugged|"
+    r"\b"
+    + _RECENTLY
+    + r"\b[^.?!]{0,40}\b(?:(?:he|she|they|someone|a guy|a man)\s+(?:raped|forced|assaulted|molested|drugged|"
     r"groped)\s+me|i was (?:raped|sexually assaulted|assaulted|drugged|roofied))\b",
 )
 # Clauses that deny risk. Removed before the model reads the sentence; the rest still counts.
@@ -101,17 +120,30 @@ NEGATION = _p(
 )
 # Spelling slips that read as risk: the model reads what the member meant.
 IDIOM_REWRITES = (
-    (re.compile(r"\bdie(?=\s+(?:my|your|his|her|their|our|the|it|them)\s+(?:hair|beard|roots|eyebrows|clothes|shirt|"
-                r"jeans|dress|shoes|fabric|wool|tips|ends|\w+\s+hair)\b)", re.I), "dye"),
-    (re.compile(r"\bdying(?=\s+(?:my|your|his|her|their|the)\s+(?:hair|beard|roots|clothes|shirt|jeans|dress|fabric)\b)", re.I),
-     "dyeing"),
+    (
+        re.compile(
+            r"\bdie(?=\s+(?:my|your|his|her|their|our|the|it|them)\s+(?:hair|beard|roots|eyebrows|clothes|shirt|"
+            r"jeans|dress|shoes|fabric|wool|tips|ends|\w+\s+hair)\b)",
+            re.I,
+        ),
+        "dye",
+    ),
+    (
+        re.compile(
+            r"\bdying(?=\s+(?:my|your|his|her|their|the)\s+(?:hair|beard|roots|clothes|shirt|jeans|dress|fabric)\b)",
+            re.I,
+        ),
+        "dyeing",
+    ),
 )
 JOKE = re.compile(r"(?:\b(?:lol|lmao|lmfao|rofl|jk|j/k|haha\w*|hehe\w*|xd)\b|😂|🤣|💀|☠️)", re.I)
 
 _AGE = r"(?:1[0-7]|[89]|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)"
-_NOT_AGE = (r"(?!\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|%|percent|kg|kilos?|lbs?|pounds|stone|feet|ft|"
-            r"foot|inches|in\b|cm|km|miles|times|x\b|out of|/|of\b|dollars|bucks|euros|points|pts|years? (?:into|in|sober|"
-            r"clean|married|together|of)|and\s+(?:a\s+)?half\s+(?:hours|weeks|months)|(?:'?s|am|pm|o'?clock)\b))")
+_NOT_AGE = (
+    r"(?!\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|%|percent|kg|kilos?|lbs?|pounds|stone|feet|ft|"
+    r"foot|inches|in\b|cm|km|miles|times|x\b|out of|/|of\b|dollars|bucks|euros|points|pts|years? (?:into|in|sober|"
+    r"clean|married|together|of)|and\s+(?:a\s+)?half\s+(?:hours|weeks|months)|(?:'?s|am|pm|o'?clock)\b))"
+)
 MINOR = _p(
     r"\b(?:i'm|im|i am)\s+(?:only\s+|just\s+|barely\s+)?" + _AGE + r"\b" + _NOT_AGE,
     r"\b(?:i'm|im|i am)\s+(?:a\s+)?(?:minor|teen|teenager|middle\s*schooler|high\s*schooler|freshman\s+in\s+high\s+school|"

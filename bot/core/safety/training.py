@@ -20,7 +20,19 @@ import numpy as np
 
 from .detector import CrisisDetector, Encode, MessageScores, message_units
 from .examples import Example, fingerprint, load_examples, packaged
-from .model import ALPHA, DROPOUT, EPOCHS, HIDDEN, OUTPUTS, SEEDS, TRAINER_VERSION, CrisisModel, Thresholds, fit, targets
+from .model import (
+    ALPHA,
+    DROPOUT,
+    EPOCHS,
+    HIDDEN,
+    OUTPUTS,
+    SEEDS,
+    TRAINER_VERSION,
+    CrisisModel,
+    Thresholds,
+    fit,
+    targets,
+)
 from .resources import SafetyDataError
 
 log = logging.getLogger(__name__)
@@ -47,8 +59,7 @@ class TrainingData:
         if not train_files or not dev_files:
             raise SafetyDataError("bot/data/safety: the training or development examples are missing")
         settings = f"{TRAINER_VERSION}\0{HIDDEN}\0{ALPHA}\0{DROPOUT}\0{SEEDS}\0{EPOCHS}\0{encoder_name}\0"
-        key = hashlib.sha256(settings.encode()
-                             + fingerprint([*train_files, *dev_files]).encode()).hexdigest()[:16]
+        key = hashlib.sha256(settings.encode() + fingerprint([*train_files, *dev_files]).encode()).hexdigest()[:16]
         return cls(load_examples(train_files), load_examples(dev_files), key)
 
 
@@ -61,7 +72,7 @@ def _encode_all(encode: Encode, texts: list[str], batch: int = 256) -> np.ndarra
     if not texts:
         return None
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    ranked = np.concatenate([encode([texts[i] for i in order[s:s + batch]]) for s in range(0, len(order), batch)])
+    ranked = np.concatenate([encode([texts[i] for i in order[s : s + batch]]) for s in range(0, len(order), batch)])
     out = np.empty_like(ranked)
     out[order] = ranked
     return out
@@ -74,7 +85,7 @@ def encode_units(encode: Encode, texts: list[str]) -> tuple[list[list[str]], lis
     vectors = _encode_all(encode, flat)
     out, pos = [], 0
     for us in units:
-        out.append(vectors[pos:pos + len(us)] if vectors is not None else np.zeros((0, 1), np.float32))
+        out.append(vectors[pos : pos + len(us)] if vectors is not None else np.zeros((0, 1), np.float32))
         pos += len(us)
     return units, out
 
@@ -82,8 +93,10 @@ def encode_units(encode: Encode, texts: list[str]) -> tuple[list[list[str]], lis
 def message_scores(model: CrisisModel, units: list[list[str]], vectors: list[np.ndarray]) -> list[MessageScores]:
     from . import rules
 
-    return [MessageScores.of(model.predict(v) if len(u) else None, rules.check(u[0] if u else ""))
-            for u, v in zip(units, vectors)]
+    return [
+        MessageScores.of(model.predict(v) if len(u) else None, rules.check(u[0] if u else ""))
+        for u, v in zip(units, vectors)
+    ]
 
 
 def _lowest_within(scores: np.ndarray, share: float) -> float:
@@ -103,8 +116,11 @@ def calibrate(scores: list[MessageScores], examples: list[Example]) -> Threshold
     expect = np.array([e.expect for e in examples])
     risky = expect != "none"
     # Card: the lowest threshold whose model cards stay within both budgets.
-    card = max(CARD_FLOOR, _lowest_within(crisis[(expect == "none") & ~rule_card], CARD_ON_NONE),
-               _lowest_within(crisis[(expect == "check_in") & ~rule_card], CARD_ON_CHECK_IN))
+    card = max(
+        CARD_FLOOR,
+        _lowest_within(crisis[(expect == "none") & ~rule_card], CARD_ON_NONE),
+        _lowest_within(crisis[(expect == "check_in") & ~rule_card], CARD_ON_CHECK_IN),
+    )
     # Check-in: the highest threshold that still reaches the recall target on risky messages.
     caught = rule_card | (crisis >= card)
     need = int(np.ceil(CHECK_IN_RECALL * risky.sum())) - int((caught & risky).sum())
@@ -133,17 +149,28 @@ def train(encode: Encode, data: TrainingData, encoder_name: str, notify: Notify 
     draft = CrisisModel(layers, Thresholds(card=1.0, check_in=1.0))
     dev_units, dev_vectors = encode_units(encode, [e.text for e in data.dev])
     thresholds = calibrate(message_scores(draft, dev_units, dev_vectors), data.dev)
-    meta = {"trainer_version": TRAINER_VERSION, "encoder": encoder_name, "train_messages": len(keep),
-            "harmless_windows": len(windows), "dev_messages": len(data.dev),
-            "key": data.key, "seconds": round(time.perf_counter() - started, 1),
-            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    log.info("safety model trained in %.1f s: card %.3f, check-in %.3f", meta["seconds"], thresholds.card,
-             thresholds.check_in)
+    meta = {
+        "trainer_version": TRAINER_VERSION,
+        "encoder": encoder_name,
+        "train_messages": len(keep),
+        "harmless_windows": len(windows),
+        "dev_messages": len(data.dev),
+        "key": data.key,
+        "seconds": round(time.perf_counter() - started, 1),
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    log.info(
+        "safety model trained in %.1f s: card %.3f, check-in %.3f",
+        meta["seconds"],
+        thresholds.card,
+        thresholds.check_in,
+    )
     return CrisisModel(layers, thresholds, meta)
 
 
-def load_or_train(encode: Encode, encoder_name: str, dimension: int, cache_dir: Path | str,
-                  notify: Notify | None = None) -> CrisisModel:
+def load_or_train(
+    encode: Encode, encoder_name: str, dimension: int, cache_dir: Path | str, notify: Notify | None = None
+) -> CrisisModel:
     """The cached model for this encoder and data, trained first if there is none."""
     data = TrainingData.packaged(encoder_name)
     path = Path(cache_dir) / f"safety-{data.key}"

@@ -30,8 +30,10 @@ from ..client import NO_MENTIONS, LibraryBot, answer_view
 
 log = logging.getLogger(__name__)
 
-HELP = ("Ask me a question about intimacy, trauma or growth, for example: "
-        "*in what ways does intimacy aid growth?* You can also use `/ask`.")
+HELP = (
+    "Ask me a question about intimacy, trauma or growth, for example: "
+    "*in what ways does intimacy aid growth?* You can also use `/ask`."
+)
 REPLIED_PRIVATELY = "I've replied to this privately."
 MAX_QUESTION_OPTION = 6000  # Discord's longest string option; longer text cannot be sent
 THREAD_NAME_MAX = 100  # Discord's limit for a thread's name
@@ -59,23 +61,40 @@ class Ask(commands.Cog):
         a = outcome.assessment
         quotes = len(outcome.answer.quotes) if outcome.answer else 0
         extra = f" question={text!r}" if self.bot.settings.log_questions else ""
-        log.info("ask source=%s outcome=%s level=%s category=%s quotes=%d ms=%.0f%s", source, outcome.kind.value,
-                 a.level if a else None, a.category if a else None, quotes, (time.perf_counter() - started) * 1000,
-                 extra)
+        log.info(
+            "ask source=%s outcome=%s level=%s category=%s quotes=%d ms=%.0f%s",
+            source,
+            outcome.kind.value,
+            a.level if a else None,
+            a.category if a else None,
+            quotes,
+            (time.perf_counter() - started) * 1000,
+            extra,
+        )
 
     @app_commands.command(name="ask", description="Ask the article library a question")
-    @app_commands.describe(question="What you want to know, in your own words",
-                           tag="Only quote articles with this tag")
-    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_QUESTION_OPTION],
-                  tag: str | None = None) -> None:
+    @app_commands.describe(question="What you want to know, in your own words", tag="Only quote articles with this tag")
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, MAX_QUESTION_OPTION],
+        tag: str | None = None,
+    ) -> None:
         """Ask the article library a question; the answer quotes the most relevant passages."""
         started = time.perf_counter()
         private = self.bot.settings.ephemeral_answers or self.bot.service.quick(question) is not None
         await interaction.response.defer(thinking=True, ephemeral=private)  # before any model work
         locale = str(interaction.locale) if interaction.locale else self.bot.settings.locale
-        outcome = await self.bot.service.ask(Question(
-            question, locale=locale, tag=tag, age_restricted=age_restricted(interaction.channel),
-            member=interaction.user.id, channel=interaction.channel_id))
+        outcome = await self.bot.service.ask(
+            Question(
+                question,
+                locale=locale,
+                tag=tag,
+                age_restricted=age_restricted(interaction.channel),
+                member=interaction.user.id,
+                channel=interaction.channel_id,
+            )
+        )
         content, embeds = render.outcome_parts(outcome)
         view = discord.utils.MISSING
         if outcome.kind is Kind.ANSWERED and outcome.answer is not None and outcome.answer.quotes:
@@ -83,11 +102,21 @@ class Ask(commands.Cog):
         if outcome.private and not private:
             # The placeholder is public: it becomes a neutral line, and the reply goes to the asker alone.
             await interaction.edit_original_response(content=REPLIED_PRIVATELY, allowed_mentions=NO_MENTIONS)
-        await interaction.followup.send(content=content or discord.utils.MISSING, embeds=embeds, view=view,
-                                        ephemeral=outcome.private or private, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(
+            content=content or discord.utils.MISSING,
+            embeds=embeds,
+            view=view,
+            ephemeral=outcome.private or private,
+            allowed_mentions=NO_MENTIONS,
+        )
         if outcome.kind is Kind.CRISIS:
-            await self.bot.alerts.notify(outcome, member=interaction.user.id, channel=interaction.channel,
-                                         jump_url=_channel_link(interaction), text=question)
+            await self.bot.alerts.notify(
+                outcome,
+                member=interaction.user.id,
+                channel=interaction.channel,
+                jump_url=_channel_link(interaction),
+                text=question,
+            )
         await self._count_unanswered(outcome)
         self._log("slash", outcome, started, question)
 
@@ -100,8 +129,11 @@ class Ask(commands.Cog):
     def _forum_post(self, message: discord.Message) -> bool:
         """The first message of a new post in one of the opted-in forums (it has the post's id)."""
         channel = message.channel
-        return (isinstance(channel, discord.Thread) and channel.parent_id in self.bot.settings.forum_channels
-                and message.id == channel.id)
+        return (
+            isinstance(channel, discord.Thread)
+            and channel.parent_id in self.bot.settings.forum_channels
+            and message.id == channel.id
+        )
 
     def _question_from(self, message: discord.Message) -> str | None:
         """The question in a message addressed to the bot, or None if it is not addressed to it."""
@@ -133,34 +165,53 @@ class Ask(commands.Cog):
             return
         locale = str(message.guild.preferred_locale) if message.guild else self.bot.settings.locale
         async with message.channel.typing():
-            outcome = await self.bot.service.ask(Question(
-                text, locale=locale, age_restricted=age_restricted(message.channel), member=message.author.id,
-                channel=message.channel.id))
+            outcome = await self.bot.service.ask(
+                Question(
+                    text,
+                    locale=locale,
+                    age_restricted=age_restricted(message.channel),
+                    member=message.author.id,
+                    channel=message.channel.id,
+                )
+            )
         content, embeds = render.outcome_parts(outcome)
         view = None
         if outcome.kind is Kind.ANSWERED and outcome.answer is not None and outcome.answer.quotes:
             view = answer_view(self.bot.remember(outcome.answer), 0 if outcome.answer.more else None)
         transient = outcome.kind in (Kind.RATE_LIMITED, Kind.BUSY)
-        if not (self._in_thread(message, outcome) and await self._answer_in_thread(message, outcome, content, embeds, view)):
-            await message.reply(content=content, embeds=embeds, view=view, mention_author=False,
-                                allowed_mentions=NO_MENTIONS, delete_after=15 if transient else None)
+        if not (
+            self._in_thread(message, outcome) and await self._answer_in_thread(message, outcome, content, embeds, view)
+        ):
+            await message.reply(
+                content=content,
+                embeds=embeds,
+                view=view,
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+                delete_after=15 if transient else None,
+            )
         if outcome.kind is Kind.CRISIS:
-            await self.bot.alerts.notify(outcome, member=message.author.id, channel=message.channel,
-                                         jump_url=message.jump_url, text=text)
+            await self.bot.alerts.notify(
+                outcome, member=message.author.id, channel=message.channel, jump_url=message.jump_url, text=text
+            )
         await self._count_unanswered(outcome)
         self._log("forum" if self._forum_post(message) else "message", outcome, started, text)
 
     def _in_thread(self, message: discord.Message, outcome: Outcome) -> bool:
         """Answer in a new thread: an answer (never a card or a limit) in an answer channel, where opted in."""
-        return (self.bot.settings.answer_in_threads and outcome.kind is Kind.ANSWERED
-                and message.channel.id in self.bot.settings.answer_channels
-                and isinstance(message.channel, discord.TextChannel))
+        return (
+            self.bot.settings.answer_in_threads
+            and outcome.kind is Kind.ANSWERED
+            and message.channel.id in self.bot.settings.answer_channels
+            and isinstance(message.channel, discord.TextChannel)
+        )
 
     async def _answer_in_thread(self, message: discord.Message, outcome: Outcome, content, embeds, view) -> bool:
         """Start a thread on the question and answer there; False (answer as a reply) if Discord refuses."""
         try:
-            thread = await message.create_thread(name=render.cut(outcome.question, THREAD_NAME_MAX) or "Answer",
-                                                 auto_archive_duration=1440)
+            thread = await message.create_thread(
+                name=render.cut(outcome.question, THREAD_NAME_MAX) or "Answer", auto_archive_duration=1440
+            )
             await thread.send(content=content, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("could not answer in a thread (%s %s); replying in the channel", exc.status, exc.code)
@@ -180,8 +231,10 @@ def tag_choices(library, current: str) -> list[app_commands.Choice[str]]:
         tags = library.complete_tags(current or "", limit=25)
     except BotError:  # no index yet: an empty list, still within Discord's 3 seconds
         return []
-    return [app_commands.Choice(name=render.cut(f"{t.display} ({t.articles})", 100), value=render.cut(t.display, 100))
-            for t in tags]
+    return [
+        app_commands.Choice(name=render.cut(f"{t.display} ({t.articles})", 100), value=render.cut(t.display, 100))
+        for t in tags
+    ]
 
 
 async def setup(bot: LibraryBot) -> None:

@@ -35,12 +35,15 @@ REFRESH_WAIT = 600.0  # seconds an add or a removal waits for a refresh that is 
 PROGRESS = "Refreshing: embedded {done:,} of {total:,} new passages…"
 EXPIRED = "This has expired or was already answered, and nothing was changed. Run the command again."
 NOT_YOURS = "Only the moderator who asked can confirm or cancel this."
-PERIOD_CHOICES = [app_commands.Choice(name=name, value=days) for days, name in
-                  ((1, "last 24 hours"), (7, "last 7 days"), (30, "last 30 days"), (0, "all time"))]
+PERIOD_CHOICES = [
+    app_commands.Choice(name=name, value=days)
+    for days, name in ((1, "last 24 hours"), (7, "last 7 days"), (30, "last 30 days"), (0, "all time"))
+]
 
 
-class ConfirmButton(discord.ui.DynamicItem[discord.ui.Button],
-                    template=r"lib:(?P<kind>add|rm):(?P<key>[0-9a-f]{12}):(?P<act>ok|no)"):
+class ConfirmButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"lib:(?P<kind>add|rm):(?P<key>[0-9a-f]{12}):(?P<act>ok|no)"
+):
     """Confirm or Cancel of a pending add or removal (the pending action itself is in memory)."""
 
     def __init__(self, kind: str, key: str, act: str) -> None:
@@ -75,8 +78,12 @@ def _choice_value(path: str) -> str:
 
 
 class LibraryAdmin(commands.Cog):
-    group = app_commands.Group(name="library", description="Moderators: manage the article library",
-                               default_permissions=discord.Permissions(manage_guild=True), guild_only=True)
+    group = app_commands.Group(
+        name="library",
+        description="Moderators: manage the article library",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
 
     def __init__(self, bot: LibraryBot) -> None:
         self.bot = bot
@@ -97,21 +104,27 @@ class LibraryAdmin(commands.Cog):
 
     # -- status and refresh ----------------------------------------------------------------------
 
-    @group.command(name="status", description="What the library holds, when it was built, and whether it is out of date")
+    @group.command(
+        name="status", description="What the library holds, when it was built, and whether it is out of date"
+    )
     async def status(self, interaction: discord.Interaction) -> None:
         """Articles, passages and tags; the encoder; the last build and refresh; whether the corpus changed since."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await asyncio.to_thread(library_status, self.library)
-        await interaction.followup.send(embed=render.status_embed(status, encoder=self.settings.encoder,
-                                                                  auto_refresh=self.bot.auto_refresh.mode),
-                                        ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(
+            embed=render.status_embed(status, encoder=self.settings.encoder, auto_refresh=self.bot.auto_refresh.mode),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
 
     @group.command(name="refresh", description="Re-read the corpus folder and swap the new index in live")
     async def refresh(self, interaction: discord.Interaction) -> None:
         """Re-read the corpus folder, embed what changed and swap the new index in without a restart."""
         if self.library.refreshing:
-            await send_private(interaction, "A refresh is already running. Questions are still answered meanwhile; "
-                                            "try again when it has finished.")
+            await send_private(
+                interaction,
+                "A refresh is already running. Questions are still answered meanwhile; try again when it has finished.",
+            )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         loop = asyncio.get_running_loop()
@@ -122,15 +135,24 @@ class LibraryAdmin(commands.Cog):
             if now - last[0] >= 2.0 or done >= total:
                 last[0] = now
                 asyncio.run_coroutine_threadsafe(
-                    interaction.edit_original_response(content=PROGRESS.format(done=done, total=total)), loop)
+                    interaction.edit_original_response(content=PROGRESS.format(done=done, total=total)), loop
+                )
 
         started = time.perf_counter()
         report, failure = await self._refresh(progress=progress)
         if report is None:
-            await interaction.edit_original_response(content=render.cut(f"Not refreshed: {failure}", render.CONTENT_MAX))
+            await interaction.edit_original_response(
+                content=render.cut(f"Not refreshed: {failure}", render.CONTENT_MAX)
+            )
             return
-        log.info("refresh published=%s embedded=%d reused=%d skipped=%d s=%.1f", report.published,
-                 report.passages_embedded, report.passages_reused, len(report.skipped), time.perf_counter() - started)
+        log.info(
+            "refresh published=%s embedded=%d reused=%d skipped=%d s=%.1f",
+            report.published,
+            report.passages_embedded,
+            report.passages_reused,
+            len(report.skipped),
+            time.perf_counter() - started,
+        )
         await interaction.edit_original_response(content=render.report_text(report))
 
     async def _refresh(self, *, progress=None, wait: float = 0.0):
@@ -143,19 +165,28 @@ class LibraryAdmin(commands.Cog):
             return None, f"the refresh failed and the current index keeps serving: {exc}"
         except Exception as exc:  # noqa: BLE001 - the moderator is told; the add or removal is not left hanging
             log.exception("refresh failed")
-            return None, (f"the refresh failed unexpectedly ({type(exc).__name__}) and the current index keeps "
-                          "serving; see the bot's log")
+            return None, (
+                f"the refresh failed unexpectedly ({type(exc).__name__}) and the current index keeps "
+                "serving; see the bot's log"
+            )
 
     # -- add -------------------------------------------------------------------------------------
 
     @group.command(name="add", description="Add an article from a file (.md, .txt, .html) or a web address")
-    @app_commands.describe(file="A Markdown file with front matter, a .txt or a saved .html page",
-                           url="The article's web address (http or https)",
-                           tags="Extra tags, separated by commas",
-                           age_restricted="Quote it only in age-restricted channels")
-    async def add(self, interaction: discord.Interaction, file: discord.Attachment | None = None,
-                  url: app_commands.Range[str, 1, 2000] | None = None, tags: app_commands.Range[str, 1, 500] | None = None,
-                  age_restricted: bool = False) -> None:
+    @app_commands.describe(
+        file="A Markdown file with front matter, a .txt or a saved .html page",
+        url="The article's web address (http or https)",
+        tags="Extra tags, separated by commas",
+        age_restricted="Quote it only in age-restricted channels",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment | None = None,
+        url: app_commands.Range[str, 1, 2000] | None = None,
+        tags: app_commands.Range[str, 1, 500] | None = None,
+        age_restricted: bool = False,
+    ) -> None:
         """Check and clean an article, show a preview, and add it when the moderator confirms."""
         if (file is None) == (url is None):
             await send_private(interaction, "Give either `file:` (an attachment) or `url:`, not both.")
@@ -167,36 +198,62 @@ class LibraryAdmin(commands.Cog):
                 await send_private(interaction, f"Not added: {exc}. Nothing was changed.")
                 return
             if file.size > MAX_FILE_BYTES:
-                await send_private(interaction, f"Not added: the file is too large ({file.size // 1024} KiB; the limit "
-                                                f"is {MAX_FILE_BYTES // 1024} KiB). Nothing was changed.")
+                await send_private(
+                    interaction,
+                    f"Not added: the file is too large ({file.size // 1024} KiB; the limit "
+                    f"is {MAX_FILE_BYTES // 1024} KiB). Nothing was changed.",
+                )
                 return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        extra = dict(tags=split_tag_field(tags), age_restricted=age_restricted,
-                     added_by=getattr(interaction.user, "display_name", None))
+        extra = dict(
+            tags=split_tag_field(tags),
+            age_restricted=age_restricted,
+            added_by=getattr(interaction.user, "display_name", None),
+        )
         try:
             if file is not None:
                 data = await file.read()
-                draft = await asyncio.to_thread(draft_article, data, file.filename, self.settings.corpus_dir,
-                                                self.library.passages_of, content_type=file.content_type,
-                                                source=f"the file {file.filename}", **extra)
+                draft = await asyncio.to_thread(
+                    draft_article,
+                    data,
+                    file.filename,
+                    self.settings.corpus_dir,
+                    self.library.passages_of,
+                    content_type=file.content_type,
+                    source=f"the file {file.filename}",
+                    **extra,
+                )
             else:
                 page = await asyncio.to_thread(fetch, url, allow_private=self.settings.fetch_allow_private)
                 parts = urlsplit(page.url)
                 name = slugify(f"{parts.hostname} {parts.path}", 60) + page.suffix
-                draft = await asyncio.to_thread(draft_article, page.data, name, self.settings.corpus_dir,
-                                                self.library.passages_of, site=(parts.hostname or "").removeprefix("www."),
-                                                url=page.url, source=page.url, **extra)
+                draft = await asyncio.to_thread(
+                    draft_article,
+                    page.data,
+                    name,
+                    self.settings.corpus_dir,
+                    self.library.passages_of,
+                    site=(parts.hostname or "").removeprefix("www."),
+                    url=page.url,
+                    source=page.url,
+                    **extra,
+                )
         except BotError as exc:  # FetchError, ArticleError: the reason is safe to show
             await send_private(interaction, f"Not added: {exc}. Nothing was changed.")
             return
         except discord.HTTPException as exc:
-            await send_private(interaction, f"Not added: the attachment could not be downloaded ({exc.status}). "
-                                            "Nothing was changed.")
+            await send_private(
+                interaction, f"Not added: the attachment could not be downloaded ({exc.status}). Nothing was changed."
+            )
             return
         key = self.bot.pending.put("add", interaction.user.id, draft)
         log.info("library add previewed passages=%d", len(draft.passages))
-        await interaction.followup.send(embed=render.draft_embed(draft, self.bot.pending.minutes),
-                                        view=confirm_view("add", key), ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(
+            embed=render.draft_embed(draft, self.bot.pending.minutes),
+            view=confirm_view("add", key),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
 
     async def _finish_add(self, draft) -> str:
         try:
@@ -214,8 +271,10 @@ class LibraryAdmin(commands.Cog):
             await asyncio.to_thread(path.unlink, missing_ok=True)
             return f"Not added: {skipped.reason}. Nothing was changed."
         log.info("library add done passages=%d", len(draft.passages))
-        headline = (f"**Added “{discord.utils.escape_markdown(draft.article.title)}”** as corpus/"
-                    f"{discord.utils.escape_markdown(rel)}: {plural(len(draft.passages), 'passage')}, quoted from now on.")
+        headline = (
+            f"**Added “{discord.utils.escape_markdown(draft.article.title)}”** as corpus/"
+            f"{discord.utils.escape_markdown(rel)}: {plural(len(draft.passages), 'passage')}, quoted from now on."
+        )
         return render.report_text(report, headline=headline)
 
     # -- remove ----------------------------------------------------------------------------------
@@ -227,13 +286,19 @@ class LibraryAdmin(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await asyncio.to_thread(self._find, article)
         if found is None:
-            await send_private(interaction, f"There is no article '{render.cut(article, 200)}' in the library. "
-                                            "Pick one from the list as you type.")
+            await send_private(
+                interaction,
+                f"There is no article '{render.cut(article, 200)}' in the library. Pick one from the list as you type.",
+            )
             return
         found_article, passages = found
         key = self.bot.pending.put("rm", interaction.user.id, (found_article.path, found_article.title))
-        await interaction.followup.send(embed=render.removal_embed(found_article, passages, self.bot.pending.minutes),
-                                        view=confirm_view("rm", key), ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(
+            embed=render.removal_embed(found_article, passages, self.bot.pending.minutes),
+            view=confirm_view("rm", key),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
 
     def _find(self, value: str) -> tuple[Article, int] | None:
         """The article a moderator picked (its path) or typed (its exact title), and its passage count."""
@@ -265,8 +330,10 @@ class LibraryAdmin(commands.Cog):
         key = current.casefold().strip()
         starts = [a for a in articles if a.title.casefold().startswith(key)]
         inside = [a for a in articles if a not in starts and (key in a.title.casefold() or key in a.path.casefold())]
-        return [app_commands.Choice(name=render.cut(f"{a.title} · {a.path}", 100), value=_choice_value(a.path))
-                for a in (starts + inside)[:25]]
+        return [
+            app_commands.Choice(name=render.cut(f"{a.title} · {a.path}", 100), value=_choice_value(a.path))
+            for a in (starts + inside)[:25]
+        ]
 
     async def _finish_remove(self, payload: tuple[str, str]) -> str:
         path, title = payload
@@ -281,8 +348,10 @@ class LibraryAdmin(commands.Cog):
         where = f"corpus/.removed/{kept.name}"
         if report is None:
             return f"Moved corpus/{path} to {where}, but {failure}"
-        headline = (f"**Removed “{discord.utils.escape_markdown(title)}”** (corpus/{discord.utils.escape_markdown(path)}"
-                    f"). A copy is kept in {discord.utils.escape_markdown(where)}.")
+        headline = (
+            f"**Removed “{discord.utils.escape_markdown(title)}”** (corpus/{discord.utils.escape_markdown(path)}"
+            f"). A copy is kept in {discord.utils.escape_markdown(where)}."
+        )
         return render.report_text(report, headline=headline)
 
     # -- Confirm / Cancel ------------------------------------------------------------------------
@@ -300,15 +369,20 @@ class LibraryAdmin(commands.Cog):
             await interaction.response.edit_message(content=EXPIRED, view=None, allowed_mentions=NO_MENTIONS)
             return
         if not ok:
-            await interaction.response.edit_message(content="Cancelled: nothing was changed.", embeds=[], view=None,
-                                                    allowed_mentions=NO_MENTIONS)
+            await interaction.response.edit_message(
+                content="Cancelled: nothing was changed.", embeds=[], view=None, allowed_mentions=NO_MENTIONS
+            )
             return
-        doing = "Adding the article and refreshing the index…" if kind == "add" else "Removing the article and " \
-                                                                                    "refreshing the index…"
+        doing = (
+            "Adding the article and refreshing the index…"
+            if kind == "add"
+            else "Removing the article and refreshing the index…"
+        )
         await interaction.response.edit_message(content=doing, view=None, allowed_mentions=NO_MENTIONS)
         text = await (self._finish_add(pending.payload) if kind == "add" else self._finish_remove(pending.payload))
-        await interaction.edit_original_response(content=render.cut(text, render.CONTENT_MAX),
-                                                 allowed_mentions=NO_MENTIONS)
+        await interaction.edit_original_response(
+            content=render.cut(text, render.CONTENT_MAX), allowed_mentions=NO_MENTIONS
+        )
 
     # -- feedback --------------------------------------------------------------------------------
 
@@ -324,10 +398,17 @@ class LibraryAdmin(commands.Cog):
         except BotError:
             index = None
         insights = await asyncio.to_thread(
-            gather, self.settings.feedback_file, self.settings.unanswered_path, index, days=days,
-            keep_question=self.settings.feedback_keep_question, encode=self.library.encode_bulk)
-        await interaction.followup.send(embeds=render.insights_embeds(insights), ephemeral=True,
-                                        allowed_mentions=NO_MENTIONS)
+            gather,
+            self.settings.feedback_file,
+            self.settings.unanswered_path,
+            index,
+            days=days,
+            keep_question=self.settings.feedback_keep_question,
+            encode=self.library.encode_bulk,
+        )
+        await interaction.followup.send(
+            embeds=render.insights_embeds(insights), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
 
 async def setup(bot: LibraryBot) -> None:

@@ -24,8 +24,11 @@ class Tags(commands.Cog):
         """List every tag with how many articles carry it."""
         tags = await asyncio.to_thread(self.library.tags)
         embed, pages = render.tags_page(tags, 0)
-        await interaction.response.send_message(embed=embed, view=pager_view(TagsPageButton, (), 0, pages)
-                                                or discord.utils.MISSING, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            embed=embed,
+            view=pager_view(TagsPageButton, (), 0, pages) or discord.utils.MISSING,
+            allowed_mentions=NO_MENTIONS,
+        )
 
     @app_commands.command(name="tag", description="Show the articles with a tag and how each one opens")
     @app_commands.describe(name="The tag, for example: post-traumatic growth")
@@ -38,8 +41,9 @@ class Tags(commands.Cog):
             return
         embeds, pages = await self.bot.tag_page(key, 0)
         view = pager_view(TagPageButton, (key,), 0, pages) if len(key) <= 80 else None
-        await interaction.response.send_message(embeds=embeds, view=view or discord.utils.MISSING,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            embeds=embeds, view=view or discord.utils.MISSING, allowed_mentions=NO_MENTIONS
+        )
 
     @tag.autocomplete("name")
     async def tag_autocomplete(self, interaction: discord.Interaction, current: str):
@@ -48,4 +52,3 @@ class Tags(commands.Cog):
 
 async def setup(bot: LibraryBot) -> None:
     await bot.add_cog(Tags(bot))
-

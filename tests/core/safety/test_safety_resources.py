@@ -69,8 +69,11 @@ def test_every_shipped_locale_names_its_emergency_number_and_lines_per_category(
 
 def test_deployments_add_their_own_lines(tmp_path):
     extra = tmp_path / "res.yaml"
-    extra.write_text("locales:\n  ja:\n    emergency: '119'\n    suicide:\n"
-                     "      - {name: Inochi no Denwa, contact: call 0570-783-556}\n", encoding="utf-8")
+    extra.write_text(
+        "locales:\n  ja:\n    emergency: '119'\n    suicide:\n"
+        "      - {name: Inochi no Denwa, contact: call 0570-783-556}\n",
+        encoding="utf-8",
+    )
     book = ResourceBook.load(extra)
     assert book.for_categories(["suicide"], "ja")[0].name == "Inochi no Denwa"
     assert book.emergency("ja") == "119"
@@ -78,15 +81,21 @@ def test_deployments_add_their_own_lines(tmp_path):
     assert book.for_categories(["suicide"], "en-GB")[0].name == "Samaritans"  # merged, not replaced
 
 
-@pytest.mark.parametrize("body, where", [
-    ("locales:\n  en-US:\n    suicide:\n      - {name: Line}\n", "locales.en-US.suicide.0.contact"),
-    ("locales:\n  en-US:\n    suicde:\n      - {name: Line, contact: x}\n", "locales.en-US.suicde"),
-    ("locales:\n  en-US:\n    suicide:\n      - {name: Line, contact: x, url: not a link}\n", "locales.en-US.suicide.0.url"),
-    ("locales:\n  en_gb:\n    emergency: '999'\n", "locales.en_gb"),
-    ("locales: [1, 2]\n", "locales"),
-    ("always: {name: x}\n", "always"),
-    ("locales:\n  en-US: {emergency: \n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        ("locales:\n  en-US:\n    suicide:\n      - {name: Line}\n", "locales.en-US.suicide.0.contact"),
+        ("locales:\n  en-US:\n    suicde:\n      - {name: Line, contact: x}\n", "locales.en-US.suicde"),
+        (
+            "locales:\n  en-US:\n    suicide:\n      - {name: Line, contact: x, url: not a link}\n",
+            "locales.en-US.suicide.0.url",
+        ),
+        ("locales:\n  en_gb:\n    emergency: '999'\n", "locales.en_gb"),
+        ("locales: [1, 2]\n", "locales"),
+        ("always: {name: x}\n", "always"),
+        ("locales:\n  en-US: {emergency: \n", "not valid YAML"),
+    ],
+)
 def test_a_broken_helpline_file_is_one_line_naming_the_file_and_the_field(tmp_path, body, where):
     bad = tmp_path / "mine.yaml"
     bad.write_text(body, encoding="utf-8")

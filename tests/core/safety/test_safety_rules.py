@@ -9,31 +9,44 @@ from bot.core.safety.detector import message_units
 from bot.core.safety.rules import check, remove_negations, rewrite_idioms
 
 
-@pytest.mark.parametrize("text, category", [
-    ("I'm depressed and want to die", "suicide"),
-    ("I will commit suicide", "suicide"),
-    ("I've been cutting again", "suicide"),
-    ("how many of my pills would it take", "suicide"),
-    ("he forced me last night and I can't stop shaking", "sexual_assault"),
-    ("I don't see the point of waking up anymore", "suicide"),
-    ("what's the most painless way to die", "suicide"),
-    ("i'm going to kill myself tonight", "suicide"),
-    ("I took all my sleeping pills", "suicide"),
-    ("I've been self harming since the breakup", "suicide"),
-    ("i keep cutting my arms when it gets bad", "suicide"),
-])
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("I'm depressed and want to die", "suicide"),
+        ("I will commit suicide", "suicide"),
+        ("I've been cutting again", "suicide"),
+        ("how many of my pills would it take", "suicide"),
+        ("he forced me last night and I can't stop shaking", "sexual_assault"),
+        ("I don't see the point of waking up anymore", "suicide"),
+        ("what's the most painless way to die", "suicide"),
+        ("i'm going to kill myself tonight", "suicide"),
+        ("I took all my sleeping pills", "suicide"),
+        ("I've been self harming since the breakup", "suicide"),
+        ("i keep cutting my arms when it gets bad", "suicide"),
+    ],
+)
 def test_explicit_statements_are_a_crisis_for_the_rules_alone(text, category):
     hits = check(rewrite_idioms(text))
     assert category in hits.crisis
     assert CrisisDetector.quick(text).category == category
 
 
-@pytest.mark.parametrize("text", [
-    "I want to die my hair blue", "this exam is killing me", "what does suicidal ideation mean?",
-    "I have no intention of hurting myself", "I'm not suicidal, just curious about the research",
-    "i would never hurt myself", "in what ways does intimacy aid growth?", "dying my hair purple tonight",
-    "I've been cutting back on sugar", "I used to self harm years ago", "I'm cutting my hair short",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to die my hair blue",
+        "this exam is killing me",
+        "what does suicidal ideation mean?",
+        "I have no intention of hurting myself",
+        "I'm not suicidal, just curious about the research",
+        "i would never hurt myself",
+        "in what ways does intimacy aid growth?",
+        "dying my hair purple tonight",
+        "I've been cutting back on sugar",
+        "I used to self harm years ago",
+        "I'm cutting my hair short",
+    ],
+)
 def test_idioms_negations_and_questions_are_not_a_crisis_for_the_rules(text):
     units = message_units(text)
     assert not check(units[0] if units else "").crisis
@@ -51,11 +64,18 @@ def test_means_questions_and_jokes_are_marked():
     assert check("this article is so bad I could kms lol").joke
 
 
-@pytest.mark.parametrize("text, minor", [
-    ("im 15 and my bf wants to", True), ("17f here, can trauma affect relationships?", True),
-    ("I'm in 9th grade and want to know about intimacy", True), ("I was 15 when it happened", False),
-    ("I'm 25 and my partner is 30", False), ("I'm 14 days sober", False), ("my 16 year old daughter asked me", False),
-])
+@pytest.mark.parametrize(
+    "text, minor",
+    [
+        ("im 15 and my bf wants to", True),
+        ("17f here, can trauma affect relationships?", True),
+        ("I'm in 9th grade and want to know about intimacy", True),
+        ("I was 15 when it happened", False),
+        ("I'm 25 and my partner is 30", False),
+        ("I'm 14 days sober", False),
+        ("my 16 year old daughter asked me", False),
+    ],
+)
 def test_age_statements(text, minor):
     assert check(text).minor is minor
 
