@@ -23,10 +23,12 @@ def test_generated_corpus_has_about_the_requested_passages_all_unique(tmp_path):
 
 
 @pytest.mark.model
-def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys, monkeypatch, onnx_cache_dir):
+def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys, monkeypatch, safety_policy, model_cache):
     from bot.bench import run
 
-    monkeypatch.setenv("BOT_MODEL_CACHE", str(onnx_cache_dir))
+    # The session's model folder: the torch stack reuses the safety model the session trained
+    # (only the int8 stack trains its own), and the processes timed for a cold start load them.
+    monkeypatch.setenv("BOT_MODEL_CACHE", str(model_cache))
     args = argparse.Namespace(
         sizes="200",
         encoder="onnx-int8",
