@@ -290,10 +290,10 @@ def _probe_main(model_only: bool, t0: float) -> dict:
         first = time.time()
     else:
         library.load(build_if_missing=False)
-        render_text(library.ask(QUESTIONS[0]))
+        render_text(library.ask(QUESTIONS[0]).answer)
         first = time.time()
         for q in QUESTIONS:
-            render_text(library.ask(q))
+            render_text(library.ask(q).answer)
     rss, peak = _rss()
     return {
         "first_answer_at": first,
@@ -309,7 +309,7 @@ def _latency(stacks: list[Stack], rounds: int) -> None:
 
     for stack in stacks:  # warm up: first calls allocate and fill caches
         for q in QUESTIONS[:5]:
-            render_text(stack.library.ask(q))
+            render_text(stack.library.ask(q).answer)
         stack.figures["latency_ms"] = []
     # Rounds alternate between the stacks (and which goes first), so a noisy moment slows both; within
     # a round one stack runs alone, so neither pays for the other's idle threads spinning down.
@@ -317,7 +317,7 @@ def _latency(stacks: list[Stack], rounds: int) -> None:
         for stack in stacks if r % 2 == 0 else stacks[::-1]:
             for q in QUESTIONS:
                 t = time.perf_counter()
-                render_text(stack.library.ask(q))
+                render_text(stack.library.ask(q).answer)
                 stack.figures["latency_ms"].append((time.perf_counter() - t) * 1000)
 
 
@@ -344,7 +344,7 @@ def _recall(index, queries: np.ndarray, efs=(16, 32, 64, 96, 128), k: int = 10) 
     truth = [exact.search(q[None], k)[1][0] for q in queries]
     exact_ms = (time.perf_counter() - t) * 1000 / len(queries)
     rows = []
-    hnsw = index.index
+    hnsw = index.vector_index.index
     keep = hnsw.hnsw.efSearch
     for ef in efs:
         hnsw.hnsw.efSearch = ef

@@ -67,11 +67,12 @@ def test_corrupt_index_is_a_clear_message_and_rebuild_fixes_it(cli_env, capsys):
     out = capsys.readouterr().out
     assert "Articles: 1 added" in out and "Passages: 7 embedded, 0 reused" in out
     gen = next((cli_env / "index").glob("gen-*"))
-    (gen / "index.faiss").write_bytes(b"garbage")
+    (gen / "vectors" / "index.faiss").write_bytes(b"garbage")
     assert main(["ask", "what is growth?"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[:-1] == ["Loading the model…"]  # progress first; the error is one line, the last
-    assert err[-1].startswith("error: the index in") and "python -m bot index build" in err[-1]
+    assert err[-1].startswith("error: the vectors in") and "damaged" in err[-1]  # names the broken part
+    assert err[-1].endswith("Rebuild it with: python -m bot index build")
     assert main(["index", "build"]) == 0
     assert "Full rebuild" in capsys.readouterr().out
     assert main(["index", "build"]) == 0
@@ -119,7 +120,7 @@ def test_the_bot_refuses_to_start_on_a_corrupt_index_with_a_way_out(cli_env, cap
     assert main(["index", "build"]) == 0
     capsys.readouterr()
     gen = next((cli_env / "index").glob("gen-*"))
-    (gen / "passages.jsonl").write_text("{truncated")
+    (gen / "passages" / "passages.jsonl").write_text("{truncated")
     monkeypatch.setenv("DISCORD_TOKEN", "not-used-because-start-up-stops-first")
     assert main(["run"]) == 1
     err = capsys.readouterr().err.strip()
