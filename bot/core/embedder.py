@@ -6,6 +6,7 @@ installed folder with no network. Vectors are L2-normalized, so inner product is
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -56,7 +57,11 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(get_dim())
         self.max_tokens = int(self._model.max_seq_length or 256)
-        self._tokenizer = self._model.tokenizer
+        # A tokenizer of its own for counting: a fast tokenizer's padding and truncation settings are
+        # state on the object, and counting while encode() pads a batch broke that batch (a refresh
+        # chunking articles while questions were encoded).
+        self._tokenizer = copy.deepcopy(self._model.tokenizer)
+        self._count_lock = threading.Lock()
         self._lock = threading.Lock()  # one encode at a time: torch already uses every core
         self.calls = 0  # texts encoded so far; reports and tests read it
 
@@ -75,7 +80,8 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special_tokens=False))
+        with self._count_lock:
+            return len(self._tokenizer.encode(text, add_special_tokens=False))
 
 
 ENCODERS = ("torch", "onnx-int8")

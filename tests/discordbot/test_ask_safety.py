@@ -58,6 +58,10 @@ async def test_moderators_are_told_once_an_hour_without_the_text_unless_opted_in
     await env.fake.reply(await env.fake.slash("ask", {"question": "I want to die tonight"}))
     mid = await env.fake.message(f"<@{APP_ID}> I'm going to end my life", mentions=[BOT_USER], user=BOB)
     await env.fake.reply_to_message(mid)
+    # the alert follows the reply: wait for BOB's, then count
+    await env.fake.wait_for(
+        lambda c: c.path == f"/channels/{MOD_CHANNEL_ID}/messages" and f"/{mid}" in c.body["content"]
+    )
     alerts = [c for c in env.fake.calls if c.path == f"/channels/{MOD_CHANNEL_ID}/messages"]
     assert len(alerts) == 2  # once for ALICE within the hour, once for BOB
     assert f"/{mid}" in alerts[1].body["content"]  # a message's jump link
