@@ -35,9 +35,12 @@ class EncoderGate:
         try:
             yield
         finally:
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
+            self._release()
+
+    def _release(self) -> None:
+        with self._cond:
+            self._busy = False
+            self._cond.notify_all()
 
     @contextlib.contextmanager
     def bulk(self) -> Iterator[None]:
@@ -48,9 +51,7 @@ class EncoderGate:
         try:
             yield
         finally:
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
+            self._release()
 
 
 class BulkEncoder:
