@@ -40,13 +40,13 @@ async def test_a_crisis_in_a_message_is_answered_in_place_never_by_dm(start_bot,
 
 
 async def test_moderators_are_told_once_an_hour_without_the_text_unless_opted_in(
-    start_bot, real_embedder, safety_policy
+    start_bot, real_embedder, safety_policy, model_cache
 ):
     from bot.app import make_policy
     from bot.settings import Settings
 
     policy = make_policy(Settings(crisis_alert_channel=int(MOD_CHANNEL_ID)))
-    policy.detector, policy.claims = safety_policy.detector, safety_policy.claims  # the trained models
+    policy.attach(real_embedder, model_cache)  # the models the session trained, read from its cache
     env = await start_bot(embedder=real_embedder, policy=policy, crisis_alert_channel=int(MOD_CHANNEL_ID))
     card = await env.fake.reply(await env.fake.slash("ask", {"question": "I'm going to kill myself tonight"}))
     assert "moderators of this server" in card.content
