@@ -20,12 +20,6 @@ def fake_embedder() -> FakeEmbedder:
 
 
 @pytest.fixture(scope="session")
-def onnx_cache_dir(tmp_path_factory) -> Path:
-    """Where the int8 ONNX export is cached, once per session (the export takes about 15 s)."""
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture(scope="session")
 def real_embedder():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
     from bot.core.embedder import load_embedder
@@ -79,6 +73,13 @@ def model_cache(tmp_path_factory) -> Path:
         Path(kept).mkdir(parents=True, exist_ok=True)
         return Path(kept)
     return tmp_path_factory.mktemp("safety-models")
+
+
+@pytest.fixture(scope="session")
+def onnx_cache_dir(model_cache) -> Path:
+    """Where the int8 ONNX export is cached (the export takes about 15 s): the session's model folder,
+    which the bench test also uses, so the export and its safety model are made once per session."""
+    return model_cache
 
 
 @pytest.fixture(scope="session")

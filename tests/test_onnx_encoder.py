@@ -41,14 +41,21 @@ def test_the_encoder_is_named_by_its_export_and_cached(onnx_embedder, tmp_path_f
     assert onnx_embedder.dimension == 384 and onnx_embedder.max_tokens == 256
 
 
-def test_seed_retrieval_with_the_int8_encoder(onnx_embedder, tmp_path):
+def test_seed_retrieval_with_the_int8_encoder(onnx_embedder, tmp_path, model_cache):
     """Ranking is preserved, and off-topic questions stay silent at the int8 encoder's own calibrated
     threshold (its scores differ from torch's by about 0.01, so it has its own)."""
     from bot.core.search import DEFAULT_MIN_SCORES, search
 
     cases = yaml.safe_load((DATA / "seed_questions.yaml").read_text())
     shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
-    lib = Library(tmp_path / "corpus", tmp_path / "index", onnx_embedder, min_score=DEFAULT_MIN_SCORES["onnx-int8"])
+    # The session's model folder: the int8 safety model trained here is the one the bench test uses.
+    lib = Library(
+        tmp_path / "corpus",
+        tmp_path / "index",
+        onnx_embedder,
+        min_score=DEFAULT_MIN_SCORES["onnx-int8"],
+        model_cache=model_cache,
+    )
     lib.load()
     assert lib.index.manifest["model"] == onnx_embedder.name
     for case in cases["answerable"]:
