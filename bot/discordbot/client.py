@@ -9,6 +9,7 @@ import gc
 import logging
 import secrets
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("bot.discordbot.cogs.ask", "bot.discordbot.cogs.tags", "bot.discordbot.cogs.library")
 NO_MENTIONS = discord.AllowedMentions.none()
 PAGE = 3  # passages per "More passages" page
+HTTP_CONNECTIONS = 100  # kept-alive connections to Discord's API (discord.py opens one per request in flight)
 
 
 class MoreButton(
@@ -219,6 +221,13 @@ class LibraryBot(commands.AutoShardedBot):
             watch=settings.auto_refresh_watch,
             every=minutes * 60 if minutes else None,
         )
+
+    async def login(self, token: str) -> None:
+        # discord.py's default pool has no limit: 300 interactions acknowledged at once opened 300
+        # connections (each a TLS handshake on the event loop against discord.com) instead of reusing some.
+        if self.http.connector is discord.utils.MISSING:
+            self.http.connector = aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         # The model, the index and the libraries are loaded and live as long as the bot: hundreds of
