@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import Awaitable, Callable
 
+from .background import in_background
 from .corpus import SUFFIXES
 from .errors import BotError, IndexBusy
 from .indexer import BuildReport
@@ -125,7 +126,7 @@ class AutoRefresh:
             if stale is None or not stale.stale:
                 return None
             try:
-                report = await asyncio.to_thread(self.library.refresh)
+                report = await in_background(self.library.refresh)
             except IndexBusy:  # a moderator's refresh; look again when it has finished
                 await asyncio.sleep(BUSY_RETRY_SECONDS)
                 continue

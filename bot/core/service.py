@@ -4,6 +4,7 @@ The Discord layer acknowledges an interaction first and then awaits ``AnswerServ
 - questions wait in one queue per member, taken in turn, so one member cannot starve the rest;
 - whatever is waiting when the encoder is free (up to BATCH questions) is embedded in one pass;
 - the rest (crisis check, limits, search) runs on WORKERS threads, never on the event loop;
+- these threads yield the CPU to the event loop (a lower priority), so acknowledgements go first;
 - when more than MAX_WAITING questions wait, a new one is told at once how long to wait ("busy"),
   never left in silence;
 - a reindex embeds through the library's encoder gate, so questions go first.
@@ -16,9 +17,9 @@ import logging
 import math
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from .background import ANSWER_NICE, executor
 from .library import Library
 from .pipeline import Kind, Limiter, Outcome, Question
 from .safety import Assessment, CrisisDetector
@@ -58,8 +59,9 @@ class AnswerService:
         self._waiting = 0
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
-        self._encoder = ThreadPoolExecutor(1, thread_name_prefix="encode")
-        self._workers = ThreadPoolExecutor(workers, thread_name_prefix="answer")
+        # Behind the event loop for the CPU (see background): acknowledgements go first.
+        self._encoder = executor(1, "encode", ANSWER_NICE)
+        self._workers = executor(workers, "answer", ANSWER_NICE)
         self._seconds_per_question = 0.05  # running estimate, for "try again in N s"
 
     @staticmethod

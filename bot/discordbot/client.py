@@ -5,9 +5,11 @@ function in a worker thread, and render the result. Nothing here blocks the even
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("bot.discordbot.cogs.ask", "bot.discordbot.cogs.tags", "bot.discordbot.cogs.library")
 NO_MENTIONS = discord.AllowedMentions.none()
 PAGE = 3  # passages per "More passages" page
+HTTP_CONNECTIONS = 100  # kept-alive connections to Discord's API (discord.py opens one per request in flight)
 
 
 class MoreButton(
@@ -219,7 +222,20 @@ class LibraryBot(commands.AutoShardedBot):
             every=minutes * 60 if minutes else None,
         )
 
+    async def login(self, token: str) -> None:
+        # discord.py's default pool has no limit: 300 interactions acknowledged at once opened 300
+        # connections (each a TLS handshake on the event loop against discord.com) instead of reusing some.
+        if self.http.connector is discord.utils.MISSING:
+            self.http.connector = aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
+        await super().login(token)
+
     async def setup_hook(self) -> None:
+        # The model, the index and the libraries are loaded and live as long as the bot: hundreds of
+        # thousands of objects that every full garbage collection walked again, blocking the event loop
+        # (and any thread) for 0.3-0.5 s, several times in a burst of questions. Frozen, a collection
+        # walks only what was made since. close() unfreezes them.
+        gc.collect()
+        gc.freeze()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(MoreButton, FeedbackButton, TagsPageButton, TagPageButton)
@@ -238,6 +254,7 @@ class LibraryBot(commands.AutoShardedBot):
         await self.auto_refresh.stop()
         await self.service.close()
         await super().close()
+        gc.unfreeze()
 
     async def post_refresh_report(self, report: BuildReport | None, error: BotError | None) -> None:
         """An automatic refresh's report (or failure), to BOT_MODERATOR_CHANNEL_ID where it is set."""

@@ -2,8 +2,15 @@
 moderator's /reindex embeds 300 new articles.
 
 Every interaction must be acknowledged within Discord's 3 seconds (the stand-in refuses a late
-one, and the teardown fails on any refusal) and answered exactly once. The figures (acknowledgement
-and answer p50/p99, the largest event-loop lag) are printed: run with -s to see them.
+one, and the teardown fails on any refusal) and answered exactly once, and the acknowledgements'
+p99 must stay within ACK_P99. The figures (acknowledgement and answer p50/p99, the largest
+event-loop lag) are printed: run with -s to see them.
+
+The project's target is an acknowledgement p99 under 1 s on a 2-core machine. Measured on this
+2-core machine shared with other jobs (load average 6.3-8.0), four runs: acknowledgement p50
+0.38-0.48 s, p99 0.49-0.82 s; answers p50 3.6-5.3 s, p99 6.0-7.3 s; largest loop lag 0.16-0.25 s.
+Before the fixes of issue #14: p99 1.8-2.1 s, p50 0.8-1.2 s, answers p50 11.5-13.3 s, loop lag
+0.45-0.6 s. ACK_P99 (half of Discord's 3 s) leaves room for a busier machine than that.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ QUESTIONS = [
     "how can survivors feel safe with a partner?",
 ]
 MEMBERS, CHANNELS, NEW_ARTICLES = 300, 20, 300
+ACK_P99 = 1.5  # seconds: what the test holds on a shared, loaded machine (the project's target is 1 s)
 
 
 def _member(i: int) -> dict:
@@ -99,3 +107,4 @@ async def test_three_hundred_members_at_once_during_a_reindex(start_bot, real_em
         f"{statistics.median(answer_s):.2f} s, p99 {_pct(answer_s, 0.99):.2f} s; {during} answered before the "
         f"reindex finished ({report.at - started:.1f} s); largest event-loop lag {max(lags) * 1000:.0f} ms"
     )
+    assert _pct(acks, 0.99) <= ACK_P99, f"acknowledgement p99 {_pct(acks, 0.99) * 1000:.0f} ms"

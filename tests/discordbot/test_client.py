@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 
@@ -95,3 +96,11 @@ async def test_the_gateway_dropping_mid_answer_still_delivers_the_answer(start_b
     assert env.fake.ws is not first_ws
     later = await env.fake.reply(await env.fake.slash("ask", {"question": "healing patience"}, user=BOB))
     assert later.embeds
+
+
+async def test_the_long_lived_heap_is_frozen_while_the_bot_runs(start_bot):
+    """A full garbage collection must not walk the model and the index in the middle of a burst."""
+    env = await start_bot()
+    assert gc.get_freeze_count() > 0
+    await env.bot.close()
+    assert gc.get_freeze_count() == 0

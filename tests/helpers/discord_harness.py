@@ -258,6 +258,7 @@ class Reply:
 class FakeDiscord:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self._waiting: dict[str | None, list[asyncio.Future]] = {}  # interaction id (None: any) -> waiters
         self.ready = asyncio.Event()
         self.seq = 0
         self.ws: web.WebSocketResponse | None = None
@@ -335,7 +336,7 @@ class FakeDiscord:
         for prefix, left in list(self.rate_limit_next.items()):
             if path.startswith(prefix) and left > 0:
                 self.rate_limit_next[prefix] = left - 1
-                self.calls.append(Call(req.method, path, body, dict(req.query) | {"rate_limited": "1"}))
+                self._record(Call(req.method, path, body, dict(req.query) | {"rate_limited": "1"}))
                 # As Discord sends it; discord.py treats a 429 without "Via" as a Cloudflare ban.
                 response = _json({"message": "You are being rate limited.", "retry_after": 0.05, "global": False}, 429)
                 response.headers.update(
@@ -354,7 +355,7 @@ class FakeDiscord:
         if isinstance(ruled, web.Response):
             return ruled
         call = Call(req.method, path, body, dict(req.query), visible_to_all=ruled)
-        self.calls.append(call)
+        self._record(call)
         ws_url = self.url.replace("http", "ws") + "/gw"
         if path == "/users/@me":
             return _json(BOT_USER)
@@ -423,6 +424,33 @@ class FakeDiscord:
     def now(self) -> float:
         return self.clock() + self.skew
 
+    def _record(self, call: Call) -> None:
+        """Every request, accepted or refused; wakes whoever waits for one (nothing polls the bot's loop)."""
+        self.calls.append(call)
+        parts = call.path.strip("/").split("/")
+        iid = None
+        if parts[0] == "interactions" and len(parts) > 1:
+            iid = parts[1]
+        elif parts[0] == "webhooks" and len(parts) > 2:
+            iid = self.tokens.get(parts[2])
+        for key in {iid, None}:
+            for waiter in self._waiting.pop(key, ()):
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def _next_request(self, deadline: float, iid: str | None = None) -> None:
+        """Until the next request (for interaction ``iid``, or any) is recorded, or the deadline."""
+        loop = asyncio.get_running_loop()
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return
+        waiter = loop.create_future()
+        self._waiting.setdefault(iid, []).append(waiter)
+        try:
+            await asyncio.wait_for(waiter, remaining)
+        except TimeoutError:
+            pass
+
     def _interaction_rules(self, method: str, path: str, body: object) -> web.Response | bool | None:
         """Discord's answer where its interaction rules refuse a request; else who sees the message."""
         parts = path.strip("/").split("/")
@@ -465,7 +493,7 @@ class FakeDiscord:
         return None
 
     def _refuse(self, method: str, path: str, body: object, status: int, code: int, message: str) -> web.Response:
-        self.calls.append(Call(method, path, body, {"refused": str(code)}, status=status, error_code=code))
+        self._record(Call(method, path, body, {"refused": str(code)}, status=status, error_code=code))
         return _error(status, code, message)
 
     def refused(self, code: int | None = None) -> list[Call]:
@@ -723,15 +751,17 @@ class FakeDiscord:
     async def wait_for(self, predicate, timeout: float = 10.0) -> Call:
         """The first accepted request matching ``predicate`` (requests answered with 429 do not count)."""
         deadline = asyncio.get_running_loop().time() + timeout
+        seen = 0  # requests are only ever appended: each is looked at once
         while True:
-            for call in self.calls:
+            for call in self.calls[seen:]:
                 if "rate_limited" not in call.query and call.error_code is None and predicate(call):
                     return call
+            seen = len(self.calls)
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(
                     f"no matching request in {len(self.calls)} calls: {[(c.method, c.path) for c in self.calls[-8:]]}"
                 )
-            await asyncio.sleep(0.01)
+            await self._next_request(deadline)
 
     async def response_to(self, iid: str, *, timeout: float = 10.0, final: bool = True) -> Call:
         """The bot's answer to an interaction: the callback, or the follow-up/edit after a defer."""
@@ -750,23 +780,26 @@ class FakeDiscord:
     async def edits_after(self, iid: str, count: int = 1, *, timeout: float = 10.0) -> list[Call]:
         """The first ``count`` edits of the message an interaction updated (a button's type 7 callback)."""
         deadline = asyncio.get_running_loop().time() + timeout
+        found: list[Call] = []
+        seen = 0
         while True:
-            found = [
+            found += [
                 c
-                for c in self.calls
+                for c in self.calls[seen:]
                 if c.error_code is None
                 and c.method == "PATCH"
                 and c.path == f"/webhooks/{APP_ID}/tok{iid}/messages/@original"
             ]
+            seen = len(self.calls)
             if len(found) >= count:
                 return found
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"{len(found)} of {count} edits for {iid}")
-            await asyncio.sleep(0.01)
+            await self._next_request(deadline, iid)
 
-    def _replies_now(self, iid: str) -> list[Reply]:
+    def _replies_now(self, iid: str, calls: list[Call] | None = None) -> list[Reply]:
         out = []
-        for c in self.calls:
+        for c in self.calls if calls is None else calls:
             if c.error_code is not None or "rate_limited" in c.query or not isinstance(c.body, dict):
                 continue
             if c.path == f"/interactions/{iid}/tok{iid}/callback" and c.body.get("type") in (4, 7):
@@ -778,8 +811,11 @@ class FakeDiscord:
     async def replies(self, iid: str, count: int = 1, *, timeout: float = 10.0) -> list[Reply]:
         """The first ``count`` messages the bot made for an interaction (a reply, follow-ups, edits)."""
         deadline = asyncio.get_running_loop().time() + timeout
+        found: list[Reply] = []
+        seen = 0
         while True:
-            found = self._replies_now(iid)
+            found += self._replies_now(iid, self.calls[seen:])
+            seen = len(self.calls)
             if len(found) >= count:
                 return found
             if asyncio.get_running_loop().time() > deadline:
@@ -787,7 +823,7 @@ class FakeDiscord:
                     f"{len(found)} of {count} replies to {iid}; refused: "
                     f"{[(c.path, c.error_code) for c in self.refused()]}"
                 )
-            await asyncio.sleep(0.01)
+            await self._next_request(deadline, iid)
 
     async def reply(self, iid: str, *, timeout: float = 10.0) -> Reply:
         """The message that answers an interaction (the first one with content)."""

@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from ...core.background import in_background
 from ...core.corpus import MAX_FILE_BYTES, Article, slugify
 from ...core.errors import BotError, CorpusError, IndexBusy
 from ...core.fetch import fetch
@@ -158,7 +159,7 @@ class LibraryAdmin(commands.Cog):
     async def _refresh(self, *, progress=None, wait: float = 0.0):
         """(report, None), or (None, why not) with the current index still serving."""
         try:
-            return await asyncio.to_thread(self.library.refresh, progress=progress, wait=wait), None
+            return await in_background(self.library.refresh, progress=progress, wait=wait), None
         except IndexBusy:
             return None, "a refresh is already running. Try again when it has finished."
         except BotError as exc:
@@ -397,7 +398,7 @@ class LibraryAdmin(commands.Cog):
             index = self.library.index
         except BotError:
             index = None
-        insights = await asyncio.to_thread(
+        insights = await in_background(
             gather,
             self.settings.feedback_file,
             self.settings.unanswered_path,
