@@ -62,17 +62,17 @@ def library(corpus_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder) -> Li
 
 
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory) -> Path:
-    """Where the safety models trained on the real encoder are cached, once per session.
+def model_cache() -> Path:
+    """Where the safety models trained on the real encoder are kept: the project's own model folder
+    (index/models, git-ignored), as the bot keeps them, or BOT_TEST_MODEL_CACHE.
 
-    BOT_TEST_MODEL_CACHE names a folder kept between sessions (a developer's shortcut: the cache
-    key covers the data, the encoder and the trainer version); CI always trains afresh.
+    A model is trained when none is cached for its key, which covers the training data, the encoder
+    and the trainer version, so a change to any of them trains again. A fresh clone (CI) trains once
+    per session; after `make demo` (which trains the same model) the session loads it.
     """
-    kept = os.environ.get("BOT_TEST_MODEL_CACHE")
-    if kept:
-        Path(kept).mkdir(parents=True, exist_ok=True)
-        return Path(kept)
-    return tmp_path_factory.mktemp("safety-models")
+    folder = Path(os.environ.get("BOT_TEST_MODEL_CACHE") or ROOT / "index" / "models")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
