@@ -1,8 +1,7 @@
-"""Shared fixtures: a tiny deterministic embedder for fast tests, the real model once per session."""
+"""Shared fixtures: a tiny deterministic embedder for fast tests, small corpora, the seed library."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -11,20 +10,13 @@ import pytest
 from bot.core.library import Library
 from helpers.library import ROOT, SEED_ARTICLE, FakeEmbedder, make_test_library, write_article
 
-pytest_plugins = ["helpers.discord_env"]  # the Discord fixture (start_bot)
+# The Discord fixture (start_bot); the real model, loaded and trained meanwhile (real_model.py).
+pytest_plugins = ["helpers.discord_env", "helpers.real_model"]
 
 
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
-
-
-@pytest.fixture(scope="session")
-def real_embedder():
-    """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
-    from bot.core.embedder import load_embedder
-
-    return load_embedder()
 
 
 @pytest.fixture
@@ -59,38 +51,6 @@ def library(corpus_dir: Path, tmp_path: Path, fake_embedder: FakeEmbedder) -> Li
     lib = make_test_library(corpus_dir, tmp_path / "index", fake_embedder, min_score=0.2)
     lib.load()
     return lib
-
-
-@pytest.fixture(scope="session")
-def model_cache() -> Path:
-    """Where the safety models trained on the real encoder are kept: the project's own model folder
-    (index/models, git-ignored), as the bot keeps them, or BOT_TEST_MODEL_CACHE.
-
-    A model is trained when none is cached for its key, which covers the training data, the encoder
-    and the trainer version, so a change to any of them trains again. A fresh clone (CI) trains once
-    per session; after `make demo` (which trains the same model) the session loads it.
-    """
-    folder = Path(os.environ.get("BOT_TEST_MODEL_CACHE") or ROOT / "index" / "models")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def onnx_cache_dir(model_cache) -> Path:
-    """Where the int8 ONNX export is cached (the export takes about 15 s): the session's model folder,
-    which the bench test also uses, so the export and its safety model are made once per session."""
-    return model_cache
-
-
-@pytest.fixture(scope="session")
-def safety_policy(real_embedder, model_cache):
-    """The real safety policy: the learned crisis model and claim guard, trained once per session."""
-    from bot.app import make_policy
-    from bot.settings import Settings
-
-    policy = make_policy(Settings())
-    policy.attach(real_embedder, model_cache)
-    return policy
 
 
 @pytest.fixture(scope="session")
