@@ -358,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python -m bot",
-        description=__doc__.splitlines()[0],
+        description=__doc__.splitlines()[0] if __doc__ else None,
         epilog="Exit status: 0 done, 1 error, 2 usage error, 78 configuration error.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -32,8 +32,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .core.embedder import Embedder
+    from .core.library import Library
+    from .core.pipeline import Outcome
+    from .core.store import LoadedIndex
 
 QUESTIONS = [
     "in what ways does intimacy aid growth?",
@@ -104,9 +111,13 @@ class Stack:
     name: str
     encoder: str
     index_type: str
-    embedder: object = None
-    library: object = None
+    embedder: Embedder = field(init=False)  # loaded once the stacks are named (torch before faiss)
+    library: Library | None = None  # the library of the corpus size being measured
     figures: dict = field(default_factory=dict)
+
+    def serving(self) -> Library:
+        assert self.library is not None, "a stack serves once run() has given it the size's library"
+        return self.library
 
 
 # ----------------------------------------------------------------------------------------------
@@ -166,6 +177,14 @@ def generate_corpus(folder: Path, passages: int, source: Path, *, seed: int = 7)
 
 # ----------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _render(outcome: Outcome) -> None:
+    """Format the reply as the bot would (an outcome without an answer has nothing to format)."""
+    from .core.answer import render_text
+
+    if outcome.answer is not None:
+        render_text(outcome.answer)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -280,7 +299,6 @@ def _rss() -> tuple[float, float]:
 def _probe_main(model_only: bool, t0: float) -> dict:
     """Runs in the probe process: load as the bot does, answer once, then report memory."""
     from .app import make_library
-    from .core.answer import render_text
     from .settings import Settings
 
     settings = Settings.from_env(dotenv=False)
@@ -290,10 +308,10 @@ def _probe_main(model_only: bool, t0: float) -> dict:
         first = time.time()
     else:
         library.load(build_if_missing=False)
-        render_text(library.ask(QUESTIONS[0]).answer)
+        _render(library.ask(QUESTIONS[0]))
         first = time.time()
         for q in QUESTIONS:
-            render_text(library.ask(q).answer)
+            _render(library.ask(q))
     rss, peak = _rss()
     return {
         "first_answer_at": first,
@@ -305,11 +323,9 @@ def _probe_main(model_only: bool, t0: float) -> dict:
 
 
 def _latency(stacks: list[Stack], rounds: int) -> None:
-    from .core.answer import render_text
-
     for stack in stacks:  # warm up: first calls allocate and fill caches
         for q in QUESTIONS[:5]:
-            render_text(stack.library.ask(q).answer)
+            _render(stack.serving().ask(q))
         stack.figures["latency_ms"] = []
     # Rounds alternate between the stacks (and which goes first), so a noisy moment slows both; within
     # a round one stack runs alone, so neither pays for the other's idle threads spinning down.
@@ -317,7 +333,7 @@ def _latency(stacks: list[Stack], rounds: int) -> None:
         for stack in stacks if r % 2 == 0 else stacks[::-1]:
             for q in QUESTIONS:
                 t = time.perf_counter()
-                render_text(stack.library.ask(q).answer)
+                _render(stack.serving().ask(q))
                 stack.figures["latency_ms"].append((time.perf_counter() - t) * 1000)
 
 
@@ -460,16 +476,17 @@ def run(args: argparse.Namespace) -> dict:
         f"bench: baseline = {baseline.embedder.name} + {baseline.index_type}; "
         f"product = {product.embedder.name} + {product.index_type}; sizes {sizes}"
     )
-    largest_real = largest_corpus = None
+    largest_real: LoadedIndex | None = None
+    largest_corpus: Path | None = None
     for n in sizes:
         corpus = work / f"corpus-{n}"
         articles = generate_corpus(corpus, n, Path(args.source))
         entry: dict = {"n": n, "articles": articles, "stacks": {}}
-        built: dict[str, object] = {}
+        built: dict[str, LoadedIndex] = {}
         for stack in sorted(stacks, key=lambda s: s is baseline):  # the product first: its vectors may be lent
             index_dir = work / f"index-{n}-{stack.name}"
             figures: dict = {}
-            stack.library = _library(settings, stack, corpus, index_dir)
+            library = stack.library = _library(settings, stack, corpus, index_dir)
             real = n <= (args.baseline_embed_limit if stack is baseline else args.embed_limit)
             if real or not built:
                 if args.reuse_builds and _same_model(index_dir, stack.embedder):
@@ -478,14 +495,14 @@ def run(args: argparse.Namespace) -> dict:
                 else:
                     shutil.rmtree(index_dir, ignore_errors=True)
                     _say(f"  N={n} {stack.name}: full build ...")
-                    rep = stack.library.refresh()
+                    rep = library.refresh()
                     figures = {
                         "build_s": rep.seconds,
                         "build_passages": rep.passages_total,
                         "build_per_s": rep.passages_total / rep.seconds,
                     }
                     (index_dir / ".bench-build.json").write_text(json.dumps(figures))
-                stack.library.load(build_if_missing=False)
+                library.load(build_if_missing=False)
             else:
                 donor = built[product.name]
                 _say(
@@ -493,25 +510,25 @@ def run(args: argparse.Namespace) -> dict:
                     f"above --{'baseline-' if stack is baseline else ''}embed-limit)"
                 )
                 _transplant(donor, index_dir, stack.embedder, stack.index_type)
-                stack.library.load(build_if_missing=False)
+                library.load(build_if_missing=False)
                 figures["vectors_lent"] = True
-            index = stack.library.index
+            index = library.index
             figures["passages"] = index.size
             built[stack.name] = index
             # Refreshes: nothing changed, then one article changed (and put back, untimed).
             times = []
             for _ in range(3):
-                times.append(stack.library.refresh().seconds)
+                times.append(library.refresh().seconds)
             figures["nochange_s"] = statistics.median(times)
             path, original = _touch_one_article(corpus)
             try:
-                rep = stack.library.refresh()
+                rep = library.refresh()
                 figures["one_article_s"] = rep.seconds
                 figures["one_article_embedded"] = rep.passages_embedded
             finally:
                 path.write_text(original, encoding="utf-8")
-                stack.library.refresh()
-            built[stack.name] = live = stack.library.index  # the refreshes published newer generations
+                library.refresh()
+            built[stack.name] = live = library.index  # the refreshes published newer generations
             figures.update(
                 index_type=live.index_type,
                 ef_search=live.manifest.get("ef_search"),
@@ -526,10 +543,11 @@ def run(args: argparse.Namespace) -> dict:
         for stack in stacks:
             index_dir = work / f"index-{n}-{stack.name}"
             _say(f"  N={n} {stack.name}: cold start and memory in fresh processes ...")
-            colds, probe = [], None
-            for _ in range(args.cold_runs):
-                probe = _probe(stack, corpus, index_dir, settings.model_cache_dir.resolve(), model_only=False)
-                colds.append(probe["cold_start_s"])
+            probes = [  # at least one: the memory figures come from the last
+                _probe(stack, corpus, index_dir, settings.model_cache_dir.resolve(), model_only=False)
+                for _ in range(max(args.cold_runs, 1))
+            ]
+            colds, probe = [p["cold_start_s"] for p in probes], probes[-1]
             model = _probe(stack, corpus, index_dir, settings.model_cache_dir.resolve(), model_only=True)
             raw = n_vectors_mib(entry["stacks"][stack.name]["passages"], stack.embedder.dimension)
             entry["stacks"][stack.name].update(
@@ -559,7 +577,7 @@ def run(args: argparse.Namespace) -> dict:
         report["recall_real"] = _recall_file(vectors)
         _print_recall_real(report["recall_real"], args.recall_vectors)
     if args.million:
-        if largest_real is None:
+        if largest_real is None or largest_corpus is None:
             raise SystemExit("bench: --million needs at least one size embedded for real")
         _say(f"  {args.million:,} vectors synthesized from {largest_real.size:,} real ones: building HNSW ...")
         report["million"] = _million(

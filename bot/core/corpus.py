@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -315,7 +316,13 @@ def _parse_html(text: str, path: Path) -> dict:
         favor_precision=True,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    meta = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    meta: dict[str, Any]
+    if doc is None:
+        meta = {}
+    elif isinstance(doc, dict):  # older trafilatura returns a dict
+        meta = doc
+    else:
+        meta = doc.as_dict()
     title = readable_title(meta.get("title") or _humanize_stem(path))
     if meta.get("body") is not None:
         blocks = _html_blocks(meta["body"])

@@ -161,7 +161,7 @@ def _same_index_type(prev: LoadedIndex, wanted: str) -> bool:
 
 
 def refresh_index(
-    corpus_dir: Path | str,
+    corpus_dir: Path | str | None,
     store: IndexStore,
     embedder: Embedder,
     *,
@@ -177,11 +177,15 @@ def refresh_index(
     Holds the store's build lock (IndexBusy if another build runs). The live index keeps serving
     until the new one is swapped in; any failure leaves it untouched. ``live``, the index already in
     memory, spares reading it again. ``index_type``: "auto" (exact up to APPROX_THRESHOLD passages,
-    HNSW above), or "flat", "exact", "hnsw" (store.choose_index_type).
+    HNSW above), or "flat", "exact", "hnsw" (store.choose_index_type). ``corpus_dir`` may be None
+    when ``scan`` gives the articles (the evaluations' generated corpora).
     """
     started = time.perf_counter()
     with store.build_lock():
-        scan = scan if scan is not None else scan_corpus(corpus_dir)
+        if scan is None:
+            if corpus_dir is None:
+                raise ValueError("refresh_index needs a corpus folder or a scan of one")
+            scan = scan_corpus(corpus_dir)
         report = BuildReport(skipped=list(scan.skipped), articles_total=len(scan.articles))
         prev, reason = _previous(store, embedder, live)
         report.full_rebuild_reason = reason
@@ -223,18 +227,21 @@ def refresh_index(
             and prev.manifest.get("chunking") == settings
             and prev.manifest.get("versions", {}).get("bot") == __version__
         )
-        old_content = {a.path: a.content_hash for a in prev.articles.values()} if same_chunking else {}
+        reusable = prev if same_chunking else None
+        old_content = {a.path: a.content_hash for a in reusable.articles.values()} if reusable is not None else {}
         passages: list[Passage] = []
         hashes: list[str] = []
         reused_rows: list[int] = []  # per passage: its row in prev, or -1
         for article in scan.articles:
             old_rows = (
-                prev.rows_of_article(article.path) if old_content.get(article.path) == article.content_hash else None
+                reusable.rows_of_article(article.path)
+                if reusable is not None and old_content.get(article.path) == article.content_hash
+                else None
             )
-            if old_rows is not None and len(old_rows):
+            if reusable is not None and old_rows is not None and len(old_rows):
                 for row in old_rows.tolist():
-                    passages.append(prev.passages[row])
-                    hashes.append(prev.embed_hashes[row].decode("ascii"))
+                    passages.append(reusable.passages[row])
+                    hashes.append(reusable.embed_hashes[row].item().decode("ascii"))
                     reused_rows.append(row)
                 continue
             for p in chunk_articles(
@@ -390,4 +397,5 @@ def publish_generation(
         if table is not None:
             table.close()
         raise
+    assert table is not None  # publish() calls write() before it returns
     return Generation(path, manifest, vector_index, table, catalogue, lexical, sentences)

@@ -69,7 +69,7 @@ class MoreButton(
         view = answer_view(self.key, self.page + 1 if has_more else None, feedback=False)
         await interaction.response.send_message(
             embeds=render.answer_embeds(quotes, answer.safety, first_number=len(answer.quotes) + start + 1),
-            view=view,
+            view=view if view is not None else discord.utils.MISSING,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -251,7 +251,7 @@ class LibraryBot(commands.AutoShardedBot):
             return
         await self.wait_until_ready()
         channel = self.get_channel(self.settings.moderator_channel)
-        if channel is None or not hasattr(channel, "send"):
+        if not isinstance(channel, discord.abc.Messageable):
             log.warning("BOT_MODERATOR_CHANNEL_ID %s is not a channel the bot can see", self.settings.moderator_channel)
             return
         try:

@@ -201,7 +201,7 @@ def tags_page(tags: Sequence[TagInfo], page: int, per_page: int = 20) -> tuple[d
 
 
 def tag_embeds(
-    display: str, articles: Sequence[tuple[object, str]], page: int, per_page: int = 5
+    display: str, articles: Sequence[tuple[Article, str]], page: int, per_page: int = 5
 ) -> tuple[list[discord.Embed], int]:
     """Articles with a tag and their opening passage, paged."""
     pages = max(1, -(-len(articles) // per_page))

@@ -15,6 +15,7 @@ reported), ``seed`` (tests/data/seed_questions.yaml: a phrase of the passage, an
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +97,7 @@ def ask_all(
     min_score: float = DEFAULT_MIN_SCORE,
     alpha: float = DEFAULT_FUSION_ALPHA,
     top_k: int = 3,
-    weight=None,
+    weight: float | Callable[[str], float] | None = None,
 ) -> list[Outcome]:
     """Search every question as the bot does and read its first ``top_k`` quotes.
 
@@ -216,8 +217,9 @@ def main(args) -> int:
                 weight=weight,
             )
             kinds = tally(outcomes)
+            units = index.sentences.size if index.sentences is not None else 0
             title = (
-                f"{name}: {len(questions)} questions, {index.size} passages, {index.sentences.size} sentence "
+                f"{name}: {len(questions)} questions, {index.size} passages, {units} sentence "
                 f"units, threshold {threshold}, {embedder.name}"
                 + ("" if pair is None else f", sentence weight short {pair[0]} / long {pair[1]}")
             )

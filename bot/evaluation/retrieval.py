@@ -230,6 +230,7 @@ def evaluate(
     for config in configs:
         run = {q: ranked_docs(index, v, t, config) or {"-": 0.0} for q, v, t in zip(qids, vectors, texts)}
         scores = ranx_evaluate(qrels, Run(run), METRICS, make_comparable=True)
+        assert isinstance(scores, dict)  # several metrics: ranx returns a score per metric
         lat = []
         for text in texts[:latency_sample]:  # one question at a time, as the bot answers
             t0 = time.perf_counter()

@@ -14,6 +14,7 @@ from typing import Iterable
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from ..errors import BotError
 
@@ -86,7 +87,7 @@ def normalize_locale(locale: str | None) -> str:
     return "-".join(out)
 
 
-def _where(error: dict) -> str:
+def _where(error: ErrorDetails) -> str:
     return ".".join(str(p) for p in error["loc"])
 
 

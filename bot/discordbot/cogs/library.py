@@ -205,11 +205,8 @@ class LibraryAdmin(commands.Cog):
                 )
                 return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        extra = dict(
-            tags=split_tag_field(tags),
-            age_restricted=age_restricted,
-            added_by=getattr(interaction.user, "display_name", None),
-        )
+        tag_list = split_tag_field(tags)
+        added_by = getattr(interaction.user, "display_name", None)
         try:
             if file is not None:
                 data = await file.read()
@@ -221,9 +218,12 @@ class LibraryAdmin(commands.Cog):
                     self.library.passages_of,
                     content_type=file.content_type,
                     source=f"the file {file.filename}",
-                    **extra,
+                    tags=tag_list,
+                    age_restricted=age_restricted,
+                    added_by=added_by,
                 )
             else:
+                assert url is not None  # exactly one of file and url, checked above
                 page = await asyncio.to_thread(fetch, url, allow_private=self.settings.fetch_allow_private)
                 parts = urlsplit(page.url)
                 name = slugify(f"{parts.hostname} {parts.path}", 60) + page.suffix
@@ -236,7 +236,9 @@ class LibraryAdmin(commands.Cog):
                     site=(parts.hostname or "").removeprefix("www."),
                     url=page.url,
                     source=page.url,
-                    **extra,
+                    tags=tag_list,
+                    age_restricted=age_restricted,
+                    added_by=added_by,
                 )
         except BotError as exc:  # FetchError, ArticleError: the reason is safe to show
             await send_private(interaction, f"Not added: {exc}. Nothing was changed.")
@@ -379,7 +381,11 @@ class LibraryAdmin(commands.Cog):
             else "Removing the article and refreshing the index…"
         )
         await interaction.response.edit_message(content=doing, view=None, allowed_mentions=NO_MENTIONS)
-        text = await (self._finish_add(pending.payload) if kind == "add" else self._finish_remove(pending.payload))
+        if kind == "add":
+            text = await self._finish_add(pending.payload)
+        else:
+            assert isinstance(pending.payload, tuple)  # a removal's payload: (path, title)
+            text = await self._finish_remove(pending.payload)
         await interaction.edit_original_response(
             content=render.cut(text, render.CONTENT_MAX), allowed_mentions=NO_MENTIONS
         )
