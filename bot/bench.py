@@ -20,7 +20,6 @@ search time does not depend on the vectors' values. Figures are this machine's, 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -36,11 +35,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .evaluation.metrics import percentile, recall_at_k
+
 if TYPE_CHECKING:
     from .core.embedder import Embedder
     from .core.library import Library
     from .core.pipeline import Outcome
     from .core.store import LoadedIndex
+    from .settings import Settings
 
 QUESTIONS = [
     "in what ways does intimacy aid growth?",
@@ -185,10 +187,6 @@ def _render(outcome: Outcome) -> None:
 
     if outcome.answer is not None:
         render_text(outcome.answer)
-
-
-def _pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
 
 
 def _library(settings, stack: Stack, corpus: Path, index: Path):
@@ -369,9 +367,14 @@ def _recall(index, queries: np.ndarray, efs=(16, 32, 64, 96, 128), k: int = 10) 
             t = time.perf_counter()
             got = hnsw.search(q[None], k)[1][0]
             times.append((time.perf_counter() - t) * 1000)
-            hits.append(len(set(got.tolist()) & set(want.tolist())) / k)
+            hits.append(recall_at_k(got.tolist(), want.tolist(), k))
         rows.append(
-            {"ef_search": ef, "recall_at_10": float(np.mean(hits)), "p50_ms": _pct(times, 50), "exact_ms": exact_ms}
+            {
+                "ef_search": ef,
+                "recall_at_10": float(np.mean(hits)),
+                "p50_ms": percentile(times, 50),
+                "exact_ms": exact_ms,
+            }
         )
     hnsw.hnsw.efSearch = keep
     return rows
@@ -420,25 +423,25 @@ def _million(base: np.ndarray, queries: np.ndarray, n: int, seed: int = 11) -> d
         exact_times.append((time.perf_counter() - t) * 1000)
         truth16.append(stored.search(q[None], 10)[1][0])
     del stored
-    out["exact_p50_ms"] = _pct(exact_times, 50)
+    out["exact_p50_ms"] = percentile(exact_times, 50)
     out["float16_recall_at_10"] = float(
-        np.mean([len(set(a) & set(b)) / 10 for a, b in zip((x.tolist() for x in truth16), (x.tolist() for x in truth))])
+        np.mean([recall_at_k(a.tolist(), b.tolist(), 10) for a, b in zip(truth16, truth)])
     )
     for ef in (64, HNSW_EF_SEARCH, 128, 256, 384, 512, 1024):
         hnsw.hnsw.efSearch = ef
         times, hits, hits32 = [], [], []
         for q, want, want32 in zip(queries, truth16, truth):
             t = time.perf_counter()
-            got = set(hnsw.search(q[None], 10)[1][0].tolist())
+            got = hnsw.search(q[None], 10)[1][0].tolist()
             times.append((time.perf_counter() - t) * 1000)
-            hits.append(len(got & set(want.tolist())) / 10)
-            hits32.append(len(got & set(want32.tolist())) / 10)
+            hits.append(recall_at_k(got, want.tolist(), 10))
+            hits32.append(recall_at_k(got, want32.tolist(), 10))
         out["rows"].append(
             {
                 "ef_search": ef,
                 "recall_at_10": float(np.mean(hits)),
                 "recall_at_10_vs_float32": float(np.mean(hits32)),
-                "p50_ms": _pct(times, 50),
+                "p50_ms": percentile(times, 50),
             }
         )
     return out
@@ -448,13 +451,33 @@ def _million(base: np.ndarray, queries: np.ndarray, n: int, seed: int = 11) -> d
 # The run
 
 
-def run(args: argparse.Namespace) -> dict:
+@dataclass(frozen=True)
+class BenchOptions:
+    """python -m bot bench's options (see bot.cli.bench for their help)."""
+
+    sizes: str = "1k,10k,100k"
+    encoder: str | None = None  # the product's; None: the settings'
+    index_type: str | None = None
+    embed_limit: int = 100_000
+    baseline_embed_limit: int = 10_000
+    rounds: int = 10
+    cold_runs: int = 3
+    million: int = 0
+    recall_vectors: str | None = None
+    source: str = "corpus"
+    work: str = "index/bench"
+    reuse_builds: bool = False
+
+
+def run(args: BenchOptions, settings: Settings | None = None) -> dict:
+    """Measure both stacks at every size; print the tables and return every figure.
+
+    ``settings``: the product's (paths, model, encoder); by default from the environment."""
     from .core.embedder import load_embedder
     from .settings import Settings
 
-    settings = Settings.from_env().with_paths(
-        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
-    )
+    if settings is None:
+        settings = Settings.from_env()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s.replace("k", "000").replace("M", "000000")) for s in args.sizes.split(",") if s.strip()]
@@ -539,7 +562,7 @@ def run(args: argparse.Namespace) -> dict:
         _latency(stacks, args.rounds)
         for stack in stacks:
             lat = stack.figures.pop("latency_ms")
-            entry["stacks"][stack.name].update(p50_ms=_pct(lat, 50), p99_ms=_pct(lat, 99), answers=len(lat))
+            entry["stacks"][stack.name].update(p50_ms=percentile(lat, 50), p99_ms=percentile(lat, 99), answers=len(lat))
         for stack in stacks:
             index_dir = work / f"index-{n}-{stack.name}"
             _say(f"  N={n} {stack.name}: cold start and memory in fresh processes ...")
@@ -745,79 +768,3 @@ def _print_million(m: dict) -> None:
             f"(vs float32 {r['recall_at_10_vs_float32']:.3f}), "
             f"p50 {r['p50_ms']:.2f} ms, {m['exact_p50_ms'] / r['p50_ms']:.0f}x faster than exact"
         )
-
-
-def main(args: argparse.Namespace) -> int:
-    if args.plain:
-        from .plainbench import run_plain
-
-        report = run_plain(args)
-    else:
-        report = run(args)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1))
-        _say(f"bench: figures written to {args.json}")
-    return 0
-
-
-def add_parser(sub, common) -> None:
-    p = sub.add_parser("bench", parents=[common], help="speed and memory against the plain baseline, side by side")
-    p.add_argument("--sizes", default="1k,10k,100k", help="corpus sizes in passages (default: %(default)s)")
-    p.add_argument("--encoder", choices=("torch", "onnx-int8"), help="the product's encoder (default: $BOT_ENCODER)")
-    p.add_argument(
-        "--index-type",
-        choices=("auto", "flat", "exact", "hnsw"),
-        help="the product's index type (default: $BOT_INDEX_TYPE or auto)",
-    )
-    p.add_argument(
-        "--embed-limit",
-        type=int,
-        default=100_000,
-        help="largest corpus the product embeds for real (default: %(default)s)",
-    )
-    p.add_argument(
-        "--baseline-embed-limit",
-        type=int,
-        default=10_000,
-        help="largest corpus the torch baseline embeds for real; above it, it gets the product's "
-        "vectors (default: %(default)s)",
-    )
-    p.add_argument(
-        "--rounds", type=int, default=10, help=f"rounds of the {len(QUESTIONS)} questions (default: %(default)s)"
-    )
-    p.add_argument("--cold-runs", type=int, default=3, help="cold starts per stack; the median is shown")
-    p.add_argument(
-        "--million",
-        type=int,
-        nargs="?",
-        const=1_000_000,
-        default=0,
-        help="also approximate vs exact search on this many synthesized vectors (default 1,000,000)",
-    )
-    p.add_argument(
-        "--recall-vectors", metavar="FILE", help="a FAISS index of real passage vectors to measure HNSW recall on"
-    )
-    p.add_argument(
-        "--source",
-        default="corpus",
-        help="where the generated corpus takes its sentences: an article folder (default: %(default)s) "
-        "or a BEIR corpus.jsonl, e.g. ../shared/data/counselchat/corpus.jsonl (more varied text)",
-    )
-    p.add_argument(
-        "--work", default="index/bench", help="where generated corpora and indexes go (default: %(default)s)"
-    )
-    p.add_argument(
-        "--reuse-builds",
-        action="store_true",
-        help="keep the full builds (and their figures, marked as such) of an earlier run with the same model",
-    )
-    p.add_argument(
-        "--plain",
-        metavar="DATASET",
-        help="instead: the product through its CLI against the plain stack (sentence-transformers, "
-        "1,000-character chunks, exact float32 search) on a BEIR dataset's documents, "
-        "e.g. ../shared/data/medquad_liveqa (see bot/plainbench.py)",
-    )
-    p.add_argument("--plain-docs", type=int, default=3000, help="documents for --plain (default: %(default)s)")
-    p.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
-    p.set_defaults(func=main)

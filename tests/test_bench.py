@@ -1,6 +1,5 @@
 """python -m bot bench runs end to end on a small generated corpus (figures are printed, not asserted)."""
 
-import argparse
 import json
 
 import pytest
@@ -24,12 +23,12 @@ def test_generated_corpus_has_about_the_requested_passages_all_unique(tmp_path):
 
 @pytest.mark.model
 def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys, monkeypatch, safety_policy, model_cache):
-    from bot.bench import run
+    from bot.bench import BenchOptions, run
 
     # The session's model folder: the torch stack reuses the safety model the session trained
     # (only the int8 stack trains its own), and the processes timed for a cold start load them.
     monkeypatch.setenv("BOT_MODEL_CACHE", str(model_cache))
-    args = argparse.Namespace(
+    args = BenchOptions(
         sizes="200",
         encoder="onnx-int8",
         index_type="hnsw",
@@ -42,10 +41,6 @@ def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys, monkeypatch, 
         source=str(ROOT / "corpus"),
         work=str(tmp_path / "bench"),
         reuse_builds=False,
-        json=None,
-        corpus=None,
-        index=None,
-        model=None,
     )
     report = run(args)
     out = capsys.readouterr().out

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -26,6 +27,9 @@ from ..core.indexer import refresh_index
 from ..core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, Hit, normalize_question, search
 from ..core.store import IndexStore, LoadedIndex
 from .cache import CachedEmbedder
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SETS = {
@@ -191,14 +195,22 @@ def _weights(spec: str | None) -> list[tuple[float, float] | None]:
     return [tuple(float(x) for x in part.split("/")) for part in spec.split(",")]  # type: ignore[misc]
 
 
-def main(args) -> int:
+@dataclass(frozen=True)
+class QuestionsOptions:
+    """python -m bot eval questions' options (see bot.cli.evaluate for their help)."""
+
+    set: str = "seed,dev"
+    work: str = "index/eval"
+    threshold: float | None = None
+    weights: str | None = None
+    show: bool = False
+    json: bool = False
+
+
+def main(args: QuestionsOptions, settings: Settings) -> int:
     from ..app import make_library
     from ..core.search import sentence_weight
-    from ..settings import Settings
 
-    settings = Settings.from_env().with_paths(
-        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
-    )
     embedder = make_library(settings).embedder
     threshold = settings.relevance_threshold if args.threshold is None else args.threshold
     reports = []

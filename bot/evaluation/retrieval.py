@@ -15,6 +15,7 @@ import statistics
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,10 @@ from ..core.indexer import ChunkSettings, refresh_index
 from ..core.search import BM25_DEPTH, DEFAULT_FUSION_ALPHA, normalize_question, rank, sentence_weight
 from ..core.store import IndexStore, LoadedIndex
 from .cache import CachedEmbedder
+from .metrics import lower_percentile
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 METRICS = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
 
@@ -242,7 +247,7 @@ def evaluate(
             Result(
                 config.name,
                 {m: float(scores[m]) for m in METRICS},
-                {"p50": statistics.median(lat), "p95": lat[int(0.95 * (len(lat) - 1))]} if lat else {},
+                {"p50": statistics.median(lat), "p95": lower_percentile(lat, 95)} if lat else {},
                 len(qids),
             )
         )
@@ -265,13 +270,25 @@ def parse_configs(text: str) -> list[Config]:
     return [Config.parse(c) for c in text.split(",")]
 
 
-def main(args) -> int:
-    from ..app import make_library
-    from ..settings import Settings
+@dataclass(frozen=True)
+class RetrievalOptions:
+    """python -m bot eval retrieval's options (see bot.cli.evaluate for their help)."""
 
-    settings = Settings.from_env().with_paths(
-        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
-    )
+    dataset: str
+    config: list[Config]
+    split: str | None = None
+    min_grade: int = 1
+    query_field: str = "text"
+    limit: int | None = None
+    max_tokens: int = 256
+    no_title: bool = False
+    work: str = "index/eval"
+    json: bool = False
+
+
+def main(args: RetrievalOptions, settings: Settings) -> int:
+    from ..app import make_library
+
     library = make_library(settings)
     embedder = library.embedder
     ds = load_beir(args.dataset, min_grade=args.min_grade, query_field=args.query_field)
