@@ -3,7 +3,8 @@ import os
 
 import pytest
 
-from bot.core.corpus import IMPORTED_DIR, import_article, load_article, scan_corpus
+from bot.core.article_files import IMPORTED_DIR, import_article
+from bot.core.corpus import load_article, scan_corpus
 from bot.core.errors import ArticleError, CorpusError
 from helpers.library import SEED_ARTICLE, write_article
 

@@ -59,7 +59,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_corpus_import(args: argparse.Namespace) -> int:
-    from ..core.corpus import import_article
+    from ..core.article_files import import_article
 
     settings = settings_of(args)
     done = import_article(

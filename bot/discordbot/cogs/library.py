@@ -17,7 +17,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ...core.corpus import MAX_FILE_BYTES, Article, slugify
+from ...core.article_files import slugify
+from ...core.corpus import MAX_FILE_BYTES, Article
 from ...core.errors import BotError, CorpusError, IndexBusy
 from ...core.fetch import fetch
 from ...core.insights import gather
