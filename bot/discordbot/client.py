@@ -20,7 +20,7 @@ from ..core.insights import UnansweredLog
 from ..core.library import Library
 from ..core.service import AnswerService
 from ..settings import Settings
-from . import render
+from . import render, render_moderation
 from .alerts import CrisisAlerts
 from .feedback import AnswerCache, FeedbackStore, RecentSet
 from .limits import CooldownLimiter
@@ -242,7 +242,7 @@ class LibraryBot(commands.AutoShardedBot):
     async def post_refresh_report(self, report: BuildReport | None, error: BotError | None) -> None:
         """An automatic refresh's report (or failure), to BOT_MODERATOR_CHANNEL_ID where it is set."""
         if report is not None:
-            text = render.report_text(report, headline="**Automatic refresh.**")
+            text = render_moderation.report_text(report, headline="**Automatic refresh.**")
         else:
             text = render.cut(
                 f"**Automatic refresh failed**; the current index keeps serving: {error}", render.CONTENT_MAX

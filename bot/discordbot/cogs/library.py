@@ -26,7 +26,7 @@ from ...core.intake import article_file, check_type, commit, draft_article, remo
 from ...core.status import library_status
 from ...core.tags import split_tag_field
 from ...core.text import plural
-from .. import render
+from .. import render, render_moderation
 from ..checks import REFUSED, allowed, moderator_only
 from ..client import NO_MENTIONS, LibraryBot, send_private
 
@@ -113,7 +113,9 @@ class LibraryAdmin(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await asyncio.to_thread(library_status, self.library)
         await interaction.followup.send(
-            embed=render.status_embed(status, encoder=self.settings.encoder, auto_refresh=self.bot.auto_refresh.mode),
+            embed=render_moderation.status_embed(
+                status, encoder=self.settings.encoder, auto_refresh=self.bot.auto_refresh.mode
+            ),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -154,7 +156,7 @@ class LibraryAdmin(commands.Cog):
             len(report.skipped),
             time.perf_counter() - started,
         )
-        await interaction.edit_original_response(content=render.report_text(report))
+        await interaction.edit_original_response(content=render_moderation.report_text(report))
 
     async def _refresh(self, *, progress=None, wait: float = 0.0):
         """(report, None), or (None, why not) with the current index still serving."""
@@ -252,7 +254,7 @@ class LibraryAdmin(commands.Cog):
         key = self.bot.pending.put("add", interaction.user.id, draft)
         log.info("library add previewed passages=%d", len(draft.passages))
         await interaction.followup.send(
-            embed=render.draft_embed(draft, self.bot.pending.minutes),
+            embed=render_moderation.draft_embed(draft, self.bot.pending.minutes),
             view=confirm_view("add", key),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -278,7 +280,7 @@ class LibraryAdmin(commands.Cog):
             f"**Added “{discord.utils.escape_markdown(draft.article.title)}”** as corpus/"
             f"{discord.utils.escape_markdown(rel)}: {plural(len(draft.passages), 'passage')}, quoted from now on."
         )
-        return render.report_text(report, headline=headline)
+        return render_moderation.report_text(report, headline=headline)
 
     # -- remove ----------------------------------------------------------------------------------
 
@@ -297,7 +299,7 @@ class LibraryAdmin(commands.Cog):
         found_article, passages = found
         key = self.bot.pending.put("rm", interaction.user.id, (found_article.path, found_article.title))
         await interaction.followup.send(
-            embed=render.removal_embed(found_article, passages, self.bot.pending.minutes),
+            embed=render_moderation.removal_embed(found_article, passages, self.bot.pending.minutes),
             view=confirm_view("rm", key),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -355,7 +357,7 @@ class LibraryAdmin(commands.Cog):
             f"**Removed “{discord.utils.escape_markdown(title)}”** (corpus/{discord.utils.escape_markdown(path)}"
             f"). A copy is kept in {discord.utils.escape_markdown(where)}."
         )
-        return render.report_text(report, headline=headline)
+        return render_moderation.report_text(report, headline=headline)
 
     # -- Confirm / Cancel ------------------------------------------------------------------------
 
@@ -414,7 +416,7 @@ class LibraryAdmin(commands.Cog):
             encode=self.library.encode_bulk,
         )
         await interaction.followup.send(
-            embeds=render.insights_embeds(insights), ephemeral=True, allowed_mentions=NO_MENTIONS
+            embeds=render_moderation.insights_embeds(insights), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
 
