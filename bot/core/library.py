@@ -4,6 +4,11 @@ The CLI, the Discord adapter and the tests all use it. Its methods are synchrono
 the Discord layer calls them in a worker thread so the event loop is never blocked. A refresh
 builds the new index beside the live one and swaps it in with one assignment: questions asked
 meanwhile are answered from the old index.
+
+Longer than 300 lines on purpose: Library is the one facade that the bot, the CLI and the tests
+share (index lifecycle, answering, tags), and each of its methods is short and hands the work to
+the module that does it (indexer, search, answer, safety, catalogue); splitting the class would
+scatter the facade without moving any logic out of it.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Builds the kind of index a size calls for (exact float16 search up to APPROX_THR
 HNSW graph above, or the old float32 flat index), tunes the graph's beam at build time against
 exact search, searches with row filters (tags, age restriction), and saves and loads itself as one
 ``index.faiss`` file in its own folder. Passages and sentence units each have one.
+
+A little over 300 lines on purpose: one class around one FAISS index (build, tune efSearch, save,
+load, filtered search) whose parts share the index's kind and its selectors.
 """
 
 from __future__ import annotations

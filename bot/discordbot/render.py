@@ -1,4 +1,6 @@
-"""Turn answers and tags into Discord messages that always fit Discord's limits (what moderators see: render_moderation).
+"""Turn answers and tags into Discord messages that always fit Discord's limits.
+
+What moderators see (reports, status, drafts, insights) is bot.discordbot.render_moderation.
 
 Limits (Discord API docs): content 2,000 characters; embed title 256, description 4,096, field
 name 256, field value 1,024, footer 2,048, 25 fields, 6,000 characters across all embeds of a
