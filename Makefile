@@ -55,6 +55,8 @@ test: install spec
 	@echo "==> Lint and format (ruff; 'make format' fixes the format)"
 	$(PY) -m ruff check bot tests
 	$(PY) -m ruff format --check bot tests
+	@echo "==> Types (pyright)"
+	$(PY) -m pyright
 	@echo "==> Tests"
 	$(PY) -m pytest -q
 

@@ -126,13 +126,12 @@ def _timed_lines(cmd: list[str], env: dict) -> tuple[list[tuple[float, str]], fl
 
 
 def _mrr(answers: list[dict], qrels: dict[str, set[str]], qids: list[str]) -> float:
-    total = 0.0
-    for qid, answer in zip(qids, answers):
-        for i, p in enumerate(answer.get("passages", [])[:10], 1):
-            if p["article"] in qrels[qid]:
-                total += 1 / i
-                break
-    return total / len(qids)
+    """MRR@10 of the CLI's JSON answers, one per question of ``qids``, by the articles quoted."""
+    from .evaluation.metrics import mean_reciprocal_rank
+
+    rankings = [[p["article"] for p in answer.get("passages", [])] for answer in answers]
+    rankings += [[]] * (len(qids) - len(rankings))  # a question without an answer ranks nothing
+    return mean_reciprocal_rank(rankings, [qrels[q] for q in qids], k=10)
 
 
 def _per_question(lines: list[tuple[float, str]]) -> float:
@@ -140,15 +139,16 @@ def _per_question(lines: list[tuple[float, str]]) -> float:
     return statistics.median(gaps) * 1000 if gaps else float("nan")
 
 
-def run_plain(args) -> dict:
+def run_plain(dataset: str, *, documents: int, work: Path) -> dict:
+    """The product through its CLI against the plain stack on ``documents`` of a BEIR ``dataset``."""
     from .evaluation.retrieval import load_beir
 
-    ds = load_beir(args.plain, min_grade=3)
+    ds = load_beir(dataset, min_grade=3)
     relevant = sorted({d for q in ds.qrels.values() for d in q})
     rng = random.Random(5)
-    others = rng.sample(sorted(set(ds.docs) - set(relevant)), max(0, args.plain_docs - len(relevant)))
+    others = rng.sample(sorted(set(ds.docs) - set(relevant)), max(0, documents - len(relevant)))
     chosen = sorted(set(relevant) | set(others))
-    work = Path(args.work) / f"plain-{len(chosen)}"
+    work = work / f"plain-{len(chosen)}"
     corpus, docs = work / "corpus", work / "docs.jsonl"
     if not docs.exists():
         corpus.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, overload
 
 from .core.errors import BotError
 from .core.safety.resources import normalize_locale
@@ -36,6 +36,10 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> i
     return value
 
 
+@overload
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float: ...
+@overload
+def _float(env: Mapping[str, str], name: str, default: None, lo: float, hi: float) -> float | None: ...
 def _float(env: Mapping[str, str], name: str, default: float | None, lo: float, hi: float) -> float | None:
     raw = env.get(name, "").strip()
     if not raw:

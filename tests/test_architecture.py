@@ -104,3 +104,17 @@ def test_no_import_cycles_between_modules():
 
 def test_the_cycle_check_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_measurements_take_typed_options_never_the_command_line():
+    """Evaluation and bench are given dataclasses or keyword arguments: they import neither the entry
+    point, nor bot.cli, nor argparse."""
+    graph = import_graph()
+    measuring = [m for m in graph if m.startswith(("bot.evaluation", "bot.bench", "bot.plainbench"))]
+    assert measuring
+    for name in measuring:
+        assert not any(t == "bot.__main__" or t == "bot.cli" or t.startswith("bot.cli.") for t in graph[name]), name
+        path = BOT.parent / (name.replace(".", "/") + ".py")
+        if not path.exists():
+            path = BOT.parent / name.replace(".", "/") / "__init__.py"
+        assert "argparse" not in _imports(path, name), name

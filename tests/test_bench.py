@@ -1,6 +1,5 @@
 """python -m bot bench runs end to end on a small generated corpus (figures are printed, not asserted)."""
 
-import argparse
 import json
 
 import pytest
@@ -24,13 +23,13 @@ def test_generated_corpus_has_about_the_requested_passages_all_unique(tmp_path):
 
 @pytest.mark.model
 def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys, monkeypatch, safety_policy, model_cache):
-    from bot.bench import run
+    from bot.bench import BenchOptions, run
 
     # The session's model folder: both stacks use the default encoder and the safety model the session
     # trained, and the processes timed for a cold start load it (an int8 product stack would train one
     # for its encoder first: minutes. That the int8 encoder runs without torch: test_onnx_encoder).
     monkeypatch.setenv("BOT_MODEL_CACHE", str(model_cache))
-    args = argparse.Namespace(
+    args = BenchOptions(
         sizes="200",
         encoder="torch",
         index_type="hnsw",
@@ -43,10 +42,6 @@ def test_bench_measures_both_stacks_side_by_side(tmp_path, capsys, monkeypatch, 
         source=str(ROOT / "corpus"),
         work=str(tmp_path / "bench"),
         reuse_builds=False,
-        json=None,
-        corpus=None,
-        index=None,
-        model=None,
     )
     report = run(args)
     out = capsys.readouterr().out

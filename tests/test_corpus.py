@@ -3,7 +3,8 @@ import os
 
 import pytest
 
-from bot.core.corpus import IMPORTED_DIR, import_article, load_article, scan_corpus
+from bot.core.article_files import IMPORTED_DIR, import_article
+from bot.core.corpus import load_article, scan_corpus
 from bot.core.errors import ArticleError, CorpusError
 from helpers.library import SEED_ARTICLE, write_article
 
@@ -162,6 +163,7 @@ def test_a_page_saved_in_the_corpus_is_moved_aside_so_the_build_indexes_its_mark
     page = corpus / "page.html"  # sorts before the article's name: it used to win as the "original"
     page.write_text(FOOTER_YEAR_PAGE, encoding="utf-8")
     done = import_article(page, corpus)
+    assert done.original is not None
     assert done.original == corpus / IMPORTED_DIR / "page.html" and done.original.exists() and not page.exists()
     scan = scan_corpus(corpus)
     assert [a.path for a in scan.articles] == ["slow-intimacy.md"] and scan.skipped == []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import discord
+import discord.http
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -50,7 +52,7 @@ def test_rejected_token_is_one_clear_line_and_never_echoed(
         loop.run_until_complete(runner_.setup())
         site = web.TCPSite(runner_, "127.0.0.1", 0)
         loop.run_until_complete(site.start())
-        server["port"] = site._server.sockets[0].getsockname()[1]
+        server["port"] = runner_.addresses[0][1]
         server["loop"], server["runner"] = loop, runner_
         import threading
 
@@ -88,7 +90,8 @@ def test_cooldowns_per_member_and_per_channel():
     assert wait is not None and not wait.channel and wait.seconds == pytest.approx(10)
     assert ask(2, 9) is None
     now[0] += 4
-    assert ask(1, 9).seconds == pytest.approx(6)
+    wait = ask(1, 9)
+    assert wait is not None and wait.seconds == pytest.approx(6)
     assert ask(3, 9) is None  # the channel's third question this minute
     wait = ask(4, 9)
     assert wait is not None and wait.channel and ask(4, 8) is None
@@ -209,7 +212,7 @@ def test_an_answer_fits_a_phone_screen_with_the_answer_in_bold_and_each_article_
     info = SafetyInfo(note=messages().consent_note)
     header = render.question_header("what does the answering sentence say?")
     embeds = render.answer_embeds(quotes, info, content=header)
-    data = [e.to_dict() for e in embeds]
+    data: list[dict[str, Any]] = [dict(e.to_dict()) for e in embeds]
     assert render.visible_chars(embeds, header) <= render.PHONE_CHARS
     assert [d.get("title") for d in data] == ["1, 3. Talking About Consent", "2. Gardening Notes", "Safety and consent"]
     consent = data[0]
@@ -229,8 +232,8 @@ def test_the_label_and_the_growth_note_only_when_they_apply():
     none = [e.to_dict() for e in render.answer_embeds([], info)]
     assert not any(messages().unreviewed_label in str(d) for d in none)
     assert not any(messages().growth_note in str(d) for d in none)  # the research note goes with quotes
-    quoted = [e.to_dict() for e in render.answer_embeds([_quote("a.md", "T", 0.6, "strong match")], info)]
-    assert messages().growth_note in quoted[-1]["description"]
+    quoted = [e.description or "" for e in render.answer_embeds([_quote("a.md", "T", 0.6, "strong match")], info)]
+    assert messages().growth_note in quoted[-1]
 
 
 def test_markdown_in_a_passage_cannot_break_the_bold():
@@ -258,7 +261,7 @@ def test_the_growth_note_only_on_growth_questions(tmp_path, corpus_dir, fake_emb
         "what is post traumatic growth?",
     ):
         content, embeds = render.outcome_parts(lib.ask(question))
-        shown[question] = growth = messages().growth_note in embeds[-1].description
+        shown[question] = growth = messages().growth_note in (embeds[-1].description or "")
         # The research note, the counter-note and the answering sentences are never cut: with the
         # research note the answer may pass the screen by that note's length; without, it fits.
         allowance = len(messages().growth_note) if growth else 0

@@ -158,6 +158,7 @@ def test_missing_and_corrupt_indexes_say_how_to_rebuild(corpus_dir, tmp_path, fa
         store.load()
     refresh_index(corpus_dir, store, fake_embedder)
     gen = store.current_path()
+    assert gen is not None
     for component in ("vectors", "sentences"):
         faiss_bytes = (gen / component / "index.faiss").read_bytes()
         (gen / component / "index.faiss").write_bytes(faiss_bytes[: len(faiss_bytes) // 2])
@@ -199,7 +200,9 @@ def test_missing_and_corrupt_indexes_say_how_to_rebuild(corpus_dir, tmp_path, fa
 def test_unknown_format_version_is_refused(corpus_dir, tmp_path, fake_embedder):
     store = IndexStore(tmp_path / "index")
     refresh_index(corpus_dir, store, fake_embedder)
-    path = store.current_path() / "manifest.json"
+    live = store.current_path()
+    assert live is not None
+    path = live / "manifest.json"
     manifest = json.loads(path.read_text())
     manifest["format_version"] = 99
     path.write_text(json.dumps(manifest))

@@ -13,7 +13,9 @@ tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 def _name(requirement: str) -> str:
     """'lxml_html_clean>=0.4' -> 'lxml-html-clean' (PEP 503 normalized)."""
-    return re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9._-]+", requirement).group(0)).lower()
+    name = re.match(r"[A-Za-z0-9._-]+", requirement)
+    assert name is not None, requirement
+    return re.sub(r"[-_.]+", "-", name.group(0)).lower()
 
 
 @pytest.fixture(scope="module")

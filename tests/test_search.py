@@ -2,6 +2,7 @@
 
 import threading
 from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.core.errors import IndexBusy
 from bot.core.pipeline import Kind
 from bot.core.search import rank
+from bot.core.store import LoadedIndex
 from helpers.library import make_test_library, write_article
 
 
@@ -74,6 +76,7 @@ def test_near_duplicate_passages_are_quoted_once(tmp_path, corpus_dir, fake_embe
     lib = make_test_library(corpus_dir, tmp_path / "i2", fake_embedder, min_score=0.1)
     lib.load()
     answer = lib.ask("consent withdrawn caring partner stops", k=5).answer
+    assert answer is not None
     texts = [" ".join(q.text.split()) for q in answer.quotes]
     assert len(texts) == len(set(texts))
 
@@ -88,8 +91,10 @@ def test_age_restricted_articles_only_where_allowed(tmp_path, corpus_dir, fake_e
     )
     lib = make_test_library(corpus_dir, tmp_path / "i3", fake_embedder, min_score=0.1)
     lib.load()
-    assert all(q.article != "explicit.md" for q in lib.ask("explicit unicorn techniques").answer.quotes)
+    hidden = lib.ask("explicit unicorn techniques").answer
+    assert hidden is not None and all(q.article != "explicit.md" for q in hidden.quotes)
     allowed = lib.ask("explicit unicorn techniques", age_restricted=True).answer
+    assert allowed is not None
     assert allowed.quotes[0].article == "explicit.md" and allowed.quotes[0].age_restricted
 
 
@@ -143,7 +148,9 @@ def test_a_serving_library_follows_an_index_another_process_published(
     # a damaged new generation is not swapped in: the library keeps serving the one it has
     write_article(corpus_dir, "lamps.md", "Lamps", "Oil lamps need clean glass chimneys to burn brightly.")
     other.refresh()
-    (other.store.current_path() / "vectors" / "index.faiss").write_bytes(b"garbage")
+    published = other.store.current_path()
+    assert published is not None
+    (published / "vectors" / "index.faiss").write_bytes(b"garbage")
     with caplog.at_level(logging.WARNING, logger="bot.core.library"):
         for _ in range(3):
             assert library.ask(question).answer.quotes[0].article == "lighthouse.md"
@@ -164,11 +171,15 @@ class _FusionIndex:
         return np.asarray([[self.cosines[r]] for r in rows.tolist()])
 
 
+def _fusion_index(cosines: dict[int, float], bm25: list[tuple[int, float]]) -> LoadedIndex:
+    return cast(LoadedIndex, _FusionIndex(cosines, bm25))  # a stand-in with just what rank() reads
+
+
 def test_fusion_spreads_bm25_between_its_floor_and_best():
     query = np.asarray([1.0])
     # rows 0-2 are the dense top 3; row 3 is found by BM25 only
     cosines = {0: 0.60, 1: 0.58, 2: 0.50, 3: 0.40}
-    index = _FusionIndex(cosines, [(2, 8.0), (3, 6.0), (1, 4.0)])
+    index = _fusion_index(cosines, [(2, 8.0), (3, 6.0), (1, 4.0)])
     # the BM25 list was not cut (3 < depth): every matching passage is in it, the floor is 0
     fused = {row: score for row, score, _ in rank(index, query, k=4, query_text="q", alpha=0.5, depth=4, bm25_depth=4)}
     assert fused == pytest.approx({0: 0.30, 1: 0.29 + 0.25, 2: 0.25 + 0.5, 3: 0.20 + 0.375})
@@ -182,5 +193,5 @@ def test_fusion_spreads_bm25_between_its_floor_and_best():
     assert rank(index, query, k=2, query_text="q", alpha=0.5, depth=2, bm25_depth=2) == longer[:2]
     # alpha 0 is dense only; equal BM25 scores in a cut list tell nothing apart
     assert [row for row, _, _ in rank(index, query, k=3, query_text="q", alpha=0.0)] == [0, 1, 2]
-    flat = _FusionIndex(cosines, [(2, 5.0), (3, 5.0)])
+    flat = _fusion_index(cosines, [(2, 5.0), (3, 5.0)])
     assert [row for row, _, _ in rank(flat, query, k=2, query_text="q", alpha=0.5, depth=2, bm25_depth=2)] == [0, 1]

@@ -7,6 +7,7 @@ from bot.core.answer import Quote
 from bot.core.search import STRONG_MARGIN, WINDOW_CHARS, describe_relevance, search, sentence_weight
 from bot.core.sentences import SentenceIndex, sentence_units
 from bot.core.text import sentence_spans
+from bot.core.vectors import VectorIndex
 from helpers.library import make_test_library, write_article
 
 LONG = (
@@ -42,7 +43,8 @@ def test_units_are_the_sentences_the_claim_guard_reads():
     assert sentence_units("   ") == [(0, 3)]  # never a passage without a unit
     first, spans, units = SentenceIndex.split(["One. Two.", "Three"])
     assert first.tolist() == [0, 2, 3] and units == ["One.", "Two.", "Three"]
-    index = SentenceIndex(None, first, spans, None)
+    vectors = VectorIndex.build(np.eye(3, dtype=np.float32), "flat", 3)  # units_of reads none of it
+    index = SentenceIndex(vectors, first, spans, np.zeros(3, dtype="S16"))
     got, owner = index.units_of(np.asarray([1, 0]))
     assert got.tolist() == [2, 0, 1] and owner.tolist() == [0, 1, 1]
     assert index.passage_of(np.asarray([0, 1, 2])).tolist() == [0, 0, 1]

@@ -25,6 +25,13 @@ _WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
+class ChunkSettings:
+    max_tokens: int = 256  # the model's whole window (less the title): best on CounselChat train+val
+    min_tokens: int = 40
+    title_context: bool = True  # embed each passage with its article's title
+
+
+@dataclass(frozen=True)
 class Passage:
     id: str
     article: str  # the article's path in the corpus

@@ -24,15 +24,25 @@ log = logging.getLogger(__name__)
 class Embedder(Protocol):
     """What the index and search need from an embedding model."""
 
-    name: str  # recorded in the index manifest; an index is only used with the same name
-    dimension: int
-    max_tokens: int
+    # Read-only: an attribute or a property satisfies them.
+    @property
+    def name(self) -> str:
+        """Recorded in the index manifest; an index is only used with the same name."""
+        ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int: ...
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
         """Normalized float32 vectors, one row per text."""
+        ...
 
     def count_tokens(self, text: str) -> int:
         """Tokens in ``text`` by the model's own tokenizer, without special tokens."""
+        ...
 
 
 class SentenceTransformerEmbedder:
@@ -55,7 +65,10 @@ class SentenceTransformerEmbedder:
                 "Set BOT_MODEL to an installed sentence-transformers model name or folder."
             ) from exc
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dimension = int(get_dim())
+        dimension = get_dim()
+        if dimension is None:  # a model without a fixed output size cannot back a vector index
+            raise ModelError(f"the embedding model '{model or DEFAULT_MODEL}' does not say its vector size")
+        self.dimension = int(dimension)
         self.max_tokens = int(self._model.max_seq_length or 256)
         # A tokenizer of its own for counting: a fast tokenizer's padding and truncation settings are
         # state on the object, and counting while encode() pads a batch broke that batch (a refresh

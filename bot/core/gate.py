@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from .embedder import Embedder
+
 BULK_SLICE = 32  # texts per bulk slice: about 0.2-0.4 s of passages on two cores with the int8 encoder
 
 
@@ -57,15 +59,31 @@ class EncoderGate:
 class BulkEncoder:
     """An embedder whose ``encode`` yields to questions between slices (for index builds)."""
 
-    def __init__(self, embedder, gate: EncoderGate, slice_size: int = BULK_SLICE) -> None:
+    def __init__(self, embedder: Embedder, gate: EncoderGate, slice_size: int = BULK_SLICE) -> None:
         self._embedder = embedder
         self._gate = gate
         self._slice = slice_size
 
+    @property
+    def name(self) -> str:
+        return self._embedder.name
+
+    @property
+    def dimension(self) -> int:
+        return self._embedder.dimension
+
+    @property
+    def max_tokens(self) -> int:
+        return self._embedder.max_tokens
+
     def __getattr__(self, name: str):
         return getattr(self._embedder, name)
 
-    def encode(self, texts: Sequence[str], **kwargs) -> np.ndarray:
+    def count_tokens(self, text: str) -> int:
+        return self._embedder.count_tokens(text)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        kwargs = {"batch_size": batch_size, "show_progress": show_progress}
         parts = []
         for lo in range(0, len(texts), self._slice):
             with self._gate.bulk():

@@ -1,4 +1,9 @@
-"""Build and refresh the index incrementally: only passages whose text changed are embedded again."""
+"""Build and refresh the index incrementally: only passages whose text changed are embedded again.
+
+Longer than 300 lines on purpose: refresh_index is one build transaction held under the store's lock
+(scan, reuse what is unchanged, embed the rest, tune and publish); its helpers sit beside it. The
+report it returns is bot.core.build_report; the chunking settings are bot.core.chunker's.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,16 @@ import platform
 import random
 import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from .. import __version__
+from .build_report import BuildReport
 from .catalogue import Catalogue
-from .chunker import Passage, chunk_articles
-from .corpus import CorpusScan, Skipped, scan_corpus
+from .chunker import ChunkSettings, Passage, chunk_articles
+from .corpus import CorpusScan, scan_corpus
 from .embedder import Embedder
 from .errors import IndexError_
 from .freshness import skipped_hashes
@@ -26,7 +31,6 @@ from .lexical import LexicalIndex
 from .passages import PassageTable
 from .sentences import SentenceIndex
 from .store import IndexStore
-from .text import plural
 from .vectors import VectorIndex, choose_index_type
 
 LoadedIndex = Generation
@@ -34,80 +38,6 @@ LoadedIndex = Generation
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed: passages, then sentences)
-
-
-@dataclass(frozen=True)
-class ChunkSettings:
-    max_tokens: int = 256  # the model's whole window (less the title): best on CounselChat train+val
-    min_tokens: int = 40
-    title_context: bool = True  # embed each passage with its article's title
-
-
-@dataclass
-class BuildReport:
-    """What a build or refresh changed; shown by the CLI and by /reindex."""
-
-    articles_added: list[str] = field(default_factory=list)
-    articles_changed: list[str] = field(default_factory=list)
-    articles_removed: list[str] = field(default_factory=list)
-    articles_total: int = 0
-    passages_total: int = 0
-    passages_embedded: int = 0
-    passages_reused: int = 0
-    sentences_total: int = 0
-    sentences_embedded: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    seconds: float = 0.0
-    published: bool = False
-    full_rebuild_reason: str | None = None
-    generation: Generation | None = field(default=None, repr=False)  # what was published, ready to serve
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.articles_added or self.articles_changed or self.articles_removed) or self.published
-
-    def lines(self, seconds: float | None = None) -> list[str]:
-        """The report in words; ``seconds`` is the time to show when it is more than the build's
-        own (the CLI's timing covers loading the model too)."""
-        out = []
-        if self.full_rebuild_reason:
-            out.append(f"Full rebuild: {self.full_rebuild_reason}.")
-        if not self.published:
-            out.append(
-                f"No change: the index is up to date ({plural(self.articles_total, 'article')}, "
-                f"{plural(self.passages_total, 'passage')})."
-            )
-        else:
-            out.append(
-                f"Articles: {len(self.articles_added):,} added, {len(self.articles_changed):,} changed, "
-                f"{len(self.articles_removed):,} removed, {self.articles_total:,} in all."
-            )
-            out.append(
-                f"Passages: {self.passages_embedded:,} embedded, {self.passages_reused:,} reused, "
-                f"{self.passages_total:,} in all."
-            )
-            out.append(f"Sentences: {self.sentences_embedded:,} embedded, {self.sentences_total:,} in all.")
-        for s in self.skipped:
-            out.append(f"Skipped {s.path}: {s.reason}")
-        out.append(f"Took {self.seconds if seconds is None else seconds:.1f} s.")
-        return out
-
-    def as_dict(self) -> dict:
-        return {
-            "articles_added": self.articles_added,
-            "articles_changed": self.articles_changed,
-            "articles_removed": self.articles_removed,
-            "articles_total": self.articles_total,
-            "passages_total": self.passages_total,
-            "passages_embedded": self.passages_embedded,
-            "passages_reused": self.passages_reused,
-            "sentences_total": self.sentences_total,
-            "sentences_embedded": self.sentences_embedded,
-            "published": self.published,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "seconds": round(self.seconds, 3),
-            "full_rebuild_reason": self.full_rebuild_reason,
-        }
 
 
 def _embed_hash(text: str) -> str:
@@ -161,7 +91,7 @@ def _same_index_type(prev: LoadedIndex, wanted: str) -> bool:
 
 
 def refresh_index(
-    corpus_dir: Path | str,
+    corpus_dir: Path | str | None,
     store: IndexStore,
     embedder: Embedder,
     *,
@@ -177,11 +107,15 @@ def refresh_index(
     Holds the store's build lock (IndexBusy if another build runs). The live index keeps serving
     until the new one is swapped in; any failure leaves it untouched. ``live``, the index already in
     memory, spares reading it again. ``index_type``: "auto" (exact up to APPROX_THRESHOLD passages,
-    HNSW above), or "flat", "exact", "hnsw" (store.choose_index_type).
+    HNSW above), or "flat", "exact", "hnsw" (store.choose_index_type). ``corpus_dir`` may be None
+    when ``scan`` gives the articles (the evaluations' generated corpora).
     """
     started = time.perf_counter()
     with store.build_lock():
-        scan = scan if scan is not None else scan_corpus(corpus_dir)
+        if scan is None:
+            if corpus_dir is None:
+                raise ValueError("refresh_index needs a corpus folder or a scan of one")
+            scan = scan_corpus(corpus_dir)
         report = BuildReport(skipped=list(scan.skipped), articles_total=len(scan.articles))
         prev, reason = _previous(store, embedder, live)
         report.full_rebuild_reason = reason
@@ -223,18 +157,21 @@ def refresh_index(
             and prev.manifest.get("chunking") == settings
             and prev.manifest.get("versions", {}).get("bot") == __version__
         )
-        old_content = {a.path: a.content_hash for a in prev.articles.values()} if same_chunking else {}
+        reusable = prev if same_chunking else None
+        old_content = {a.path: a.content_hash for a in reusable.articles.values()} if reusable is not None else {}
         passages: list[Passage] = []
         hashes: list[str] = []
         reused_rows: list[int] = []  # per passage: its row in prev, or -1
         for article in scan.articles:
             old_rows = (
-                prev.rows_of_article(article.path) if old_content.get(article.path) == article.content_hash else None
+                reusable.rows_of_article(article.path)
+                if reusable is not None and old_content.get(article.path) == article.content_hash
+                else None
             )
-            if old_rows is not None and len(old_rows):
+            if reusable is not None and old_rows is not None and len(old_rows):
                 for row in old_rows.tolist():
-                    passages.append(prev.passages[row])
-                    hashes.append(prev.embed_hashes[row].decode("ascii"))
+                    passages.append(reusable.passages[row])
+                    hashes.append(reusable.embed_hashes[row].item().decode("ascii"))
                     reused_rows.append(row)
                 continue
             for p in chunk_articles(
@@ -390,4 +327,5 @@ def publish_generation(
         if table is not None:
             table.close()
         raise
+    assert table is not None  # publish() calls write() before it returns
     return Generation(path, manifest, vector_index, table, catalogue, lexical, sentences)

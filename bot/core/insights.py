@@ -180,7 +180,7 @@ def gather(
     titles = {p: a.title for p, a in (index.articles.items() if index is not None else ())}
     for r in records:
         good = r.get("helpful") is True
-        for path in {article_of.get(str(p)) for p in r.get("passages") or []} - {None}:
+        for path in {article_of[str(p)] for p in r.get("passages") or [] if str(p) in article_of}:
             (art_up if good else art_down)[path] += 1
 
     def passage(pid: str) -> PassageVotes:
@@ -230,7 +230,11 @@ def theme_labels(vectors: np.ndarray, distance: float = THEME_DISTANCE) -> np.nd
     from sklearn.cluster import AgglomerativeClustering
 
     return AgglomerativeClustering(
-        n_clusters=None, distance_threshold=distance, metric="cosine", linkage="average"
+        # sklearn has no annotations; its default (2) makes pyright take n_clusters for int only
+        n_clusters=None,  # pyright: ignore[reportArgumentType]
+        distance_threshold=distance,
+        metric="cosine",
+        linkage="average",
     ).fit_predict(vectors)
 
 

@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from .article_files import slugify, to_markdown
 from .chunker import Passage
-from .corpus import MAX_FILE_BYTES, SUFFIXES, Article, corpus_files, load_article, scan_corpus, slugify, to_markdown
+from .corpus import MAX_FILE_BYTES, SUFFIXES, Article, corpus_files, load_article, scan_corpus
 from .errors import ArticleError, CorpusError
 
 REMOVED_DIR = ".removed"

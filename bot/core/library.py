@@ -4,6 +4,11 @@ The CLI, the Discord adapter and the tests all use it. Its methods are synchrono
 the Discord layer calls them in a worker thread so the event loop is never blocked. A refresh
 builds the new index beside the live one and swaps it in with one assignment: questions asked
 meanwhile are answered from the old index.
+
+Longer than 300 lines on purpose: Library is the one facade that the bot, the CLI and the tests
+share (index lifecycle, answering, tags), and each of its methods is short and hands the work to
+the module that does it (indexer, search, answer, safety, catalogue); splitting the class would
+scatter the facade without moving any logic out of it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, cast
 
 import numpy as np
 
@@ -78,8 +83,12 @@ class Library:
         self.corpus_dir = Path(corpus_dir)
         self.store = IndexStore(index_dir)
         # An embedder, or a function that loads one on first use (listing tags needs no model).
-        self._embedder: Embedder | None = None if callable(embedder) and not hasattr(embedder, "encode") else embedder
-        self._embedder_factory = embedder if self._embedder is None else None
+        self._embedder: Embedder | None = None
+        self._embedder_factory: Callable[[], Embedder] | None = None
+        if callable(embedder) and not hasattr(embedder, "encode"):
+            self._embedder_factory = embedder
+        else:
+            self._embedder = cast(Embedder, embedder)  # an embedder may be callable too: encode tells them apart
         self._embedder_lock = threading.Lock()
         self.policy = policy or SafetyPolicy()
         self.min_score = min_score
@@ -106,6 +115,7 @@ class Library:
         if self._embedder is None:
             with self._embedder_lock:
                 if self._embedder is None:
+                    assert self._embedder_factory is not None  # __init__ keeps one of the two
                     self._embedder = self._embedder_factory()
         return self._embedder
 

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -59,22 +59,25 @@ def _export_int8(model_dir: Path, out_dir: Path) -> Path:
     from sentence_transformers import SentenceTransformer
 
     st = SentenceTransformer(str(model_dir), device="cpu")
-    bert = st[0].auto_model.eval()
+    # sentence-transformers types its modules as torch Modules; the first is its Transformer wrapper
+    transformer: Any = st[0]
+    bert = transformer.auto_model.eval()
     bert.set_attn_implementation("eager")  # the graph onnxruntime's BERT fuser recognises
     config = bert.config
 
     class LastHidden(torch.nn.Module):
-        def __init__(self, model):
+        def __init__(self, model: Any) -> None:
             super().__init__()
             self.model = model
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(
+            model: Any = self.model  # Module's __getattr__ types a submodule as Tensor | Module
+            return model(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    sample = st[0].preprocess(["a short query", "a somewhat longer example sentence for the export"])
+    sample = transformer.preprocess(["a short query", "a somewhat longer example sentence for the export"])
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
     try:
@@ -182,7 +185,7 @@ class OnnxEmbedder:
             feed = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64), "attention_mask": mask}
             if "token_type_ids" in self._inputs:
                 feed["token_type_ids"] = np.array([e.type_ids for e in enc], dtype=np.int64)
-            hidden = self._session.run(["last_hidden_state"], feed)[0]
+            hidden = np.asarray(self._session.run(["last_hidden_state"], feed)[0])
             m = mask[:, :, None].astype(np.float32)
             pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
             pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
@@ -190,6 +193,7 @@ class OnnxEmbedder:
                 out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
             out[idx] = pooled
         self.calls += len(texts)
+        assert out is not None  # texts is not empty: the loop ran at least once
         return out
 
     def count_tokens(self, text: str) -> int:

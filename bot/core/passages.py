@@ -105,8 +105,11 @@ class PassageTable(Sequence[Passage]):
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        row = self.row(int(i))
+            return [self.passage(j) for j in range(*i.indices(len(self)))]
+        return self.passage(int(i))
+
+    def passage(self, i: int) -> Passage:
+        row = self.row(i)
         row.pop("embed_hash", None)
         try:
             return Passage(**row)
@@ -117,7 +120,7 @@ class PassageTable(Sequence[Passage]):
         # Through the open file, never the path: a newer build may have removed this generation's
         # folder while a reader still holds it.
         for i in range(len(self)):
-            yield self[i]
+            yield self.passage(i)
 
     def close(self) -> None:
         self._fh.close()

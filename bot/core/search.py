@@ -122,30 +122,30 @@ def rank(
     """
     n = max(k, depth)
     dense = index.search(query, n, rows)
-    cosines: dict[int, float | None] = dict(dense)
+    # Candidates found by sentences or BM25 alone, in the order found (it breaks ties): cosines computed below.
+    pending: dict[int, None] = {}
+    cosines: dict[int, float] = dict(dense)
     sentences = getattr(index, "sentences", None)
     w = (sentence_weight(query_text) if weight is None else weight) if sentences is not None else 0.0
     sentence_hits: set[int] = set()
-    if w > 0:
+    if w > 0 and sentences is not None:
         units = sentences.search(query, sentence_depth, index.units_allowed(rows))
         owners = sentences.passage_of(np.asarray([u for u, _ in units], dtype=np.int64)).tolist()
         sentence_hits = set(owners)
-        for row in owners:
-            cosines.setdefault(row, None)
+        pending.update((row, None) for row in owners if row not in cosines)
     lexical = (
         index.lexical.search(query_text, max(k, bm25_depth), rows)
         if alpha > 0 and query_text and index.lexical is not None
         else []
     )
-    for row, _ in lexical:
-        cosines.setdefault(row, None)
-    missing = np.asarray([row for row, c in cosines.items() if c is None], dtype=np.int64)
+    pending.update((row, None) for row, _ in lexical if row not in cosines)
+    missing = np.asarray(list(pending), dtype=np.int64)
     if len(missing):
         cosines.update(zip(missing.tolist(), (index.vectors_of(missing) @ query).tolist()))
     bm25 = _spread(lexical, bm25_depth) if lexical else {}
     a = alpha if lexical else 0.0
     first = sorted(((row, (1 - a) * c + a * bm25.get(row, 0.0), c) for row, c in cosines.items()), key=lambda t: -t[1])
-    if w <= 0:
+    if w <= 0 or sentences is None:
         return first[:k]
     # Sentence evidence for the first stage's best and for every passage a sentence search found;
     # the rest of the pool cannot reach them.

@@ -4,6 +4,9 @@ Builds the kind of index a size calls for (exact float16 search up to APPROX_THR
 HNSW graph above, or the old float32 flat index), tunes the graph's beam at build time against
 exact search, searches with row filters (tags, age restriction), and saves and loads itself as one
 ``index.faiss`` file in its own folder. Passages and sentence units each have one.
+
+A little over 300 lines on purpose: one class around one FAISS index (build, tune efSearch, save,
+load, filtered search) whose parts share the index's kind and its selectors.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import contextlib
 import logging
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
 from .errors import IndexCorrupt
+
+if TYPE_CHECKING:
+    import faiss
 
 log = logging.getLogger(__name__)
 
@@ -69,17 +75,20 @@ def serve_one_thread() -> None:
     _faiss().omp_set_num_threads(1)
 
 
-def make_faiss_index(kind: str, dimension: int, vectors: np.ndarray):
-    """A filled FAISS index of ``kind`` over normalized ``vectors`` (inner product = cosine)."""
+def make_faiss_index(kind: str, dimension: int, vectors: np.ndarray) -> Any:
+    """A filled FAISS index of ``kind`` over normalized ``vectors`` (inner product = cosine).
+
+    Typed Any: the three FAISS classes share no stub type that has ``hnsw``, which callers set."""
     faiss = _faiss()
     ip = faiss.METRIC_INNER_PRODUCT
     fp16 = faiss.ScalarQuantizer.QT_fp16
     if kind == "flat":
         index = faiss.IndexFlatIP(dimension)
     elif kind == "exact":
-        index = faiss.IndexScalarQuantizer(dimension, fp16, ip)
+        # FAISS's stubs list the quantizer type as a ScalarQuantizer; the constructors take its int code
+        index = faiss.IndexScalarQuantizer(dimension, fp16, ip)  # pyright: ignore[reportArgumentType]
     elif kind == "hnsw":
-        index = faiss.IndexHNSWSQ(dimension, fp16, HNSW_M, ip)
+        index = faiss.IndexHNSWSQ(dimension, fp16, HNSW_M, ip)  # pyright: ignore[reportArgumentType]
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
     else:
@@ -172,7 +181,8 @@ class VectorIndex:
         self.index = index
         self.kind = kind
         self.info = info or {"index_type": kind}  # recorded in the manifest
-        self._selectors: dict[int, object] = {}  # id(rows) -> a bitmap selector built once (see remember)
+        # id(rows) -> (rows, a bitmap selector built once; see remember)
+        self._selectors: dict[int, tuple[np.ndarray, faiss.IDSelectorBitmap]] = {}
 
     # -- building ----------------------------------------------------------------------------------
 
@@ -226,7 +236,8 @@ class VectorIndex:
             raise IndexCorrupt(f"the index in {folder.parent} is inconsistent ({'; '.join(problems)}). {REBUILD_HINT}")
         kind = info.get("index_type", "flat")
         if kind == "hnsw":
-            index.hnsw.efSearch = int(info.get("ef_search", HNSW_EF_SEARCH))
+            graph: Any = index  # read_index's stub says Index; it returns the saved class, here an IndexHNSWSQ
+            graph.hnsw.efSearch = int(info.get("ef_search", HNSW_EF_SEARCH))
         return cls(index, kind, dict(info))
 
     # -- reading -----------------------------------------------------------------------------------
@@ -239,13 +250,15 @@ class VectorIndex:
     def dimension(self) -> int:
         return int(self.index.d)
 
-    def bitmap_selector(self, rows: np.ndarray):
+    def bitmap_selector(self, rows: np.ndarray) -> faiss.IDSelectorBitmap:
         faiss = _faiss()
         bits = np.zeros(self.size, dtype=bool)
         bits[rows] = True
         packed = np.packbits(bits, bitorder="little")
-        selector = faiss.IDSelectorBitmap(packed)
-        selector.referenced_bits = packed  # FAISS keeps a pointer; the array must outlive it
+        # FAISS's stub lists only the (n, bitmap) constructor and no attribute to keep the array alive.
+        selector = faiss.IDSelectorBitmap(packed)  # pyright: ignore[reportCallIssue]
+        # FAISS keeps a pointer; the array must outlive it
+        selector.referenced_bits = packed  # pyright: ignore[reportAttributeAccessIssue]
         return selector
 
     def remember(self, rows: np.ndarray) -> None:
@@ -276,7 +289,8 @@ class VectorIndex:
                     scores = self.index.reconstruct_batch(rows) @ q[0]
                     top = np.argsort(-scores, kind="stable")[:k]
                     return [(int(rows[i]), float(scores[i])) for i in top]
-                params = faiss.SearchParametersHNSW()
+                # missing from FAISS's stub
+                params = faiss.SearchParametersHNSW()  # pyright: ignore[reportAttributeAccessIssue]
                 params.efSearch = max(HNSW_EF_SEARCH, int(HNSW_EF_SEARCH * self.size / len(rows)))
             else:
                 params = faiss.SearchParameters()

@@ -37,7 +37,7 @@ class CrisisAlerts:
         outcome: Outcome,
         *,
         member: int,
-        channel: discord.abc.GuildChannel | discord.Thread | None,
+        channel: discord.abc.GuildChannel | discord.abc.Messageable | None,
         jump_url: str | None,
         text: str | None,
     ) -> bool:
@@ -46,11 +46,11 @@ class CrisisAlerts:
             return False
         self._recent[member] = True
         target = self.client.get_channel(self.channel_id)
-        if target is None or not hasattr(target, "send"):
+        if not isinstance(target, discord.abc.Messageable):
             log.warning("BOT_CRISIS_ALERT_CHANNEL_ID %s is not a channel the bot can see", self.channel_id)
             return False
         categories = ", ".join(CATEGORY_NAMES[c] for c in outcome.assessment.categories) or "unspecified"
-        where = channel.mention if channel is not None else "a direct message"
+        where = getattr(channel, "mention", None) or "a direct message"  # a DM channel has no mention
         lines = [f"A crisis card was shown in {where} ({categories}). A person may want to check in."]
         if jump_url:
             lines.append(jump_url)

@@ -7,8 +7,13 @@ never from permissions a payload claims.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import discord
 from discord import app_commands
+
+if TYPE_CHECKING:
+    from .client import LibraryBot
 
 REFUSED = "Only moderators (Manage Server permission or the moderator role) can manage the library."
 
@@ -22,7 +27,8 @@ def is_moderator(member, settings) -> bool:
 
 
 def allowed(interaction: discord.Interaction) -> bool:
-    return interaction.guild is not None and is_moderator(interaction.user, interaction.client.settings)
+    bot = cast("LibraryBot", interaction.client)  # these checks guard the LibraryBot's own commands only
+    return interaction.guild is not None and is_moderator(interaction.user, bot.settings)
 
 
 def moderator_only():

@@ -8,6 +8,7 @@ import asyncio
 import gc
 import logging
 import secrets
+from typing import Any, Callable
 
 import aiohttp
 import discord
@@ -22,7 +23,7 @@ from ..core.insights import UnansweredLog
 from ..core.library import Library
 from ..core.service import AnswerService
 from ..settings import Settings
-from . import render
+from . import render, render_moderation
 from .alerts import CrisisAlerts
 from .feedback import AnswerCache, FeedbackStore, RecentSet
 from .limits import CooldownLimiter
@@ -72,7 +73,7 @@ class MoreButton(
         view = answer_view(self.key, self.page + 1 if has_more else None, feedback=False)
         await interaction.response.send_message(
             embeds=render.answer_embeds(quotes, answer.safety, first_number=len(answer.quotes) + start + 1),
-            view=view,
+            view=view if view is not None else discord.utils.MISSING,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -110,57 +111,67 @@ class FeedbackButton(
         )
 
 
-class TagsPageButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"lib:tags:(?P<page>\d{1,4}):(?P<dir>prev|next)"
+class PagerButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"lib:pager:(?P<page>\d{1,4}):(?P<dir>prev|next)"
 ):
-    def __init__(self, page: int, direction: str, disabled: bool = False) -> None:
+    """Previous or Next on a paged list. A subclass names its list in the custom id, reads the id back
+    (``from_custom_id``) and builds its page (``page_of``); only the subclasses are registered."""
+
+    def __init__(self, list_id: str, page: int, direction: str, disabled: bool) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Previous" if direction == "prev" else "Next",
                 style=discord.ButtonStyle.secondary,
                 disabled=disabled,
-                custom_id=f"lib:tags:{page}:{direction}",
+                custom_id=f"{list_id}:{page}:{direction}",
             )
         )
         self.page = page
+
+    def pager_args(self) -> tuple:
+        """What comes before the page in this button's constructor (pager_view passes it on)."""
+        return ()
+
+    async def page_of(self, bot: LibraryBot) -> tuple[dict[str, Any], int]:
+        """The message's new embeds (edit_message's keywords) and the number of pages."""
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: LibraryBot = interaction.client  # type: ignore[assignment]
+        content, pages = await self.page_of(bot)
+        await interaction.response.edit_message(
+            **content, view=pager_view(type(self), self.pager_args(), self.page, pages), allowed_mentions=NO_MENTIONS
+        )
+
+
+class TagsPageButton(PagerButton, template=r"lib:tags:(?P<page>\d{1,4}):(?P<dir>prev|next)"):
+    def __init__(self, page: int, direction: str, disabled: bool = False) -> None:
+        super().__init__("lib:tags", page, direction, disabled)
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):
         return cls(int(match["page"]), match["dir"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: LibraryBot = interaction.client  # type: ignore[assignment]
+    async def page_of(self, bot: LibraryBot) -> tuple[dict[str, Any], int]:
         embed, pages = render.tags_page(bot.library.tags(), self.page)
-        await interaction.response.edit_message(
-            embed=embed, view=pager_view(TagsPageButton, (), self.page, pages), allowed_mentions=NO_MENTIONS
-        )
+        return {"embed": embed}, pages
 
 
-class TagPageButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"lib:tag:(?P<key>\w{1,80}):(?P<page>\d{1,4}):(?P<dir>prev|next)",
-):
+class TagPageButton(PagerButton, template=r"lib:tag:(?P<key>\w{1,80}):(?P<page>\d{1,4}):(?P<dir>prev|next)"):
     def __init__(self, key: str, page: int, direction: str, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Previous" if direction == "prev" else "Next",
-                style=discord.ButtonStyle.secondary,
-                disabled=disabled,
-                custom_id=f"lib:tag:{key}:{page}:{direction}",
-            )
-        )
-        self.key, self.page = key, page
+        super().__init__(f"lib:tag:{key}", page, direction, disabled)
+        self.key = key
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):
         return cls(match["key"], int(match["page"]), match["dir"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: LibraryBot = interaction.client  # type: ignore[assignment]
+    def pager_args(self) -> tuple:
+        return (self.key,)
+
+    async def page_of(self, bot: LibraryBot) -> tuple[dict[str, Any], int]:
         embeds, pages = await bot.tag_page(self.key, self.page)
-        await interaction.response.edit_message(
-            embeds=embeds, view=pager_view(TagPageButton, (self.key,), self.page, pages), allowed_mentions=NO_MENTIONS
-        )
+        return {"embeds": embeds}, pages
 
 
 def answer_view(key: str, more_page: int | None, *, feedback: bool = True) -> discord.ui.View | None:
@@ -173,7 +184,7 @@ def answer_view(key: str, more_page: int | None, *, feedback: bool = True) -> di
     return view if view.children else None
 
 
-def pager_view(button, args: tuple, page: int, pages: int) -> discord.ui.View | None:
+def pager_view(button: Callable[..., PagerButton], args: tuple, page: int, pages: int) -> discord.ui.View | None:
     if pages <= 1:
         return None
     view = discord.ui.View(timeout=None)
@@ -259,7 +270,7 @@ class LibraryBot(commands.AutoShardedBot):
     async def post_refresh_report(self, report: BuildReport | None, error: BotError | None) -> None:
         """An automatic refresh's report (or failure), to BOT_MODERATOR_CHANNEL_ID where it is set."""
         if report is not None:
-            text = render.report_text(report, headline="**Automatic refresh.**")
+            text = render_moderation.report_text(report, headline="**Automatic refresh.**")
         else:
             text = render.cut(
                 f"**Automatic refresh failed**; the current index keeps serving: {error}", render.CONTENT_MAX
@@ -268,7 +279,7 @@ class LibraryBot(commands.AutoShardedBot):
             return
         await self.wait_until_ready()
         channel = self.get_channel(self.settings.moderator_channel)
-        if channel is None or not hasattr(channel, "send"):
+        if not isinstance(channel, discord.abc.Messageable):
             log.warning("BOT_MODERATOR_CHANNEL_ID %s is not a channel the bot can see", self.settings.moderator_channel)
             return
         try:

@@ -1,4 +1,6 @@
-"""Turn answers, tags and reports into Discord messages that always fit Discord's limits.
+"""Turn answers and tags into Discord messages that always fit Discord's limits.
+
+What moderators see (reports, status, drafts, insights) is bot.discordbot.render_moderation.
 
 Limits (Discord API docs): content 2,000 characters; embed title 256, description 4,096, field
 name 256, field value 1,024, footer 2,048, 25 fields, 6,000 characters across all embeds of a
@@ -14,14 +16,9 @@ import discord
 
 from ..core.answer import NO_ANSWER, Quote
 from ..core.corpus import Article
-from ..core.indexer import BuildReport
-from ..core.insights import Insights, PassageVotes, Votes
-from ..core.intake import Draft
 from ..core.library import TagInfo
 from ..core.pipeline import Kind, Outcome
 from ..core.safety import SafetyInfo, messages
-from ..core.status import Status
-from ..core.text import plural
 
 CONTENT_MAX = 2000
 TITLE_MAX = 256
@@ -53,7 +50,7 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip() + "…"
 
 
-def _is_link(url: str | None) -> bool:
+def is_link(url: str | None) -> bool:
     return bool(url) and url.startswith(("https://", "http://")) and len(url) <= 2000 and " " not in url
 
 
@@ -79,7 +76,7 @@ def article_embed(
         body = "\n\n".join(f"`{n}` {quote_text(q, limit)}" for n, q in entries)
     embed = discord.Embed(
         title=cut(f"{numbers}. {first.title}", TITLE_MAX),
-        url=first.url if _is_link(first.url) else None,
+        url=first.url if is_link(first.url) else None,
         description=">>> " + cut(body, DESCRIPTION_MAX - 4),
         colour=COLOUR_QUOTE,
     )
@@ -130,7 +127,7 @@ def safety_embed(info: SafetyInfo, *, answered: bool, lead: Sequence[str] = ()) 
     )
 
 
-def _fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
+def fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
     """Shrink the longest quote until all embeds together fit in 6,000 characters."""
     embeds = embeds[:EMBEDS_MAX]
     while sum(len(e) for e in embeds) > EMBEDS_TOTAL_MAX:
@@ -163,14 +160,14 @@ def answer_embeds(
     head = [discord.Embed(description=cut("\n\n".join(lead), DESCRIPTION_MAX), colour=COLOUR_SAFETY)] if lead else []
     if not quotes:
         none = discord.Embed(description=NO_ANSWER.replace("the tags list", "`/tags`"), colour=COLOUR_NONE)
-        return _fit([*head, none, safety_embed(info, answered=False, lead=lead)])
+        return fit([*head, none, safety_embed(info, answered=False, lead=lead)])
     groups = by_article(quotes, first_number)[: EMBEDS_MAX - 1 - len(head)]
     safety = safety_embed(info, answered=True, lead=lead)
     limit = EXCERPT_MAX
     while True:
         embeds = [*head, *(article_embed(g, note=not lead, limit=limit) for g in groups), safety]
         if visible_chars(embeds, content) <= budget or limit <= EXCERPT_MIN:
-            return _fit(embeds)
+            return fit(embeds)
         limit = max(EXCERPT_MIN, limit * 4 // 5)
 
 
@@ -201,7 +198,7 @@ def tags_page(tags: Sequence[TagInfo], page: int, per_page: int = 20) -> tuple[d
 
 
 def tag_embeds(
-    display: str, articles: Sequence[tuple[object, str]], page: int, per_page: int = 5
+    display: str, articles: Sequence[tuple[Article, str]], page: int, per_page: int = 5
 ) -> tuple[list[discord.Embed], int]:
     """Articles with a tag and their opening passage, paged."""
     pages = max(1, -(-len(articles) // per_page))
@@ -215,28 +212,13 @@ def tag_embeds(
     for article, opening in articles[page * per_page : (page + 1) * per_page]:
         e = discord.Embed(
             title=cut(article.title, TITLE_MAX),
-            url=article.url if _is_link(article.url) else None,
+            url=article.url if is_link(article.url) else None,
             description=">>> " + cut(opening, 400) if opening else None,
             colour=COLOUR_QUOTE,
         )
         e.set_footer(text=cut(f"{article.site or article.path} · {messages().unreviewed_label}", FOOTER_MAX))
         embeds.append(e)
-    return _fit(embeds), pages
-
-
-def report_text(report: BuildReport, *, limit: int = CONTENT_MAX, headline: str = "**Index refreshed.**") -> str:
-    lines = report.lines()
-    skipped = [line for line in lines if line.startswith("Skipped")]
-    main = [line for line in lines if not line.startswith("Skipped")]
-    text = headline + "\n" + "\n".join(main)
-    if skipped:
-        shown = skipped[:10]
-        text += f"\n\n**{len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped:**\n" + "\n".join(
-            f"• {discord.utils.escape_markdown(line.removeprefix('Skipped '))}" for line in shown
-        )
-        if len(skipped) > len(shown):
-            text += f"\n… and {len(skipped) - len(shown)} more (see the bot's log)."
-    return cut(text, limit)
+    return fit(embeds), pages
 
 
 def outcome_parts(outcome: Outcome) -> tuple[str | None, list[discord.Embed]]:
@@ -248,172 +230,3 @@ def outcome_parts(outcome: Outcome) -> tuple[str | None, list[discord.Embed]]:
     if outcome.answer is not None:  # a card, the message for a minor, or too long to search
         return safety_message(outcome.answer.safety), []
     return cut(outcome.message or "", CONTENT_MAX), []
-
-
-# -- moderators: /library ------------------------------------------------------------------------
-
-
-def _when(epoch: float | None) -> str:
-    """A Discord timestamp: each reader sees it in their own time zone."""
-    return f"<t:{int(epoch)}:f> (<t:{int(epoch)}:R>)" if epoch else "unknown"
-
-
-def _md(text: str) -> str:
-    return discord.utils.escape_markdown(text)
-
-
-def staleness_line(status: Status) -> str:
-    stale = status.staleness
-    if stale is None:
-        return "**No index yet.** Run `/library refresh` to build it."
-    if not stale.stale:
-        return "Up to date with the corpus."
-    return f"**{_md(stale.summary()[0].upper() + stale.summary()[1:])}.** Run `/library refresh`" + (
-        " (one is running now)." if status.refreshing else "."
-    )
-
-
-def status_embed(status: Status, *, encoder: str, auto_refresh: str) -> discord.Embed:
-    stale = status.staleness is None or status.staleness.stale
-    embed = discord.Embed(
-        title="Library status",
-        colour=COLOUR_NONE if stale else COLOUR_SAFETY,
-        description=cut(staleness_line(status), DESCRIPTION_MAX),
-    )
-    embed.add_field(
-        name="Library",
-        value=f"{plural(status.articles, 'article')}, {plural(status.passages, 'passage')}, "
-        f"{plural(status.tags, 'tag')}",
-        inline=False,
-    )
-    embed.add_field(
-        name="Encoder",
-        value=cut(f"{status.model} ({encoder}), {status.index_type} index", FIELD_VALUE_MAX),
-        inline=False,
-    )
-    embed.add_field(name="Index built", value=_when(status.built_at), inline=False)
-    if status.last_refresh_error:
-        last = f"failed: {_md(status.last_refresh_error)}"
-    elif status.last_report is not None:
-        main = [line for line in status.last_report.lines() if not line.startswith("Skipped")]
-        skipped = len(status.last_report.skipped)
-        last = (
-            f"{_when(status.last_refresh_at)}\n"
-            + "\n".join(main)
-            + (f"\n{plural(skipped, 'file')} skipped" if skipped else "")
-        )
-    else:
-        last = "none since the bot started"
-    embed.add_field(name="Last refresh", value=cut(last, FIELD_VALUE_MAX), inline=False)
-    embed.add_field(name="Refresh running", value="yes" if status.refreshing else "no", inline=True)
-    embed.add_field(name="Automatic refresh", value=auto_refresh, inline=True)
-    return embed
-
-
-def draft_embed(draft: Draft, minutes: int) -> discord.Embed:
-    a = draft.article
-    embed = discord.Embed(
-        title=cut(f"Add “{a.title}”?", TITLE_MAX),
-        url=a.url if _is_link(a.url) else None,
-        description=">>> " + cut(draft.first_passage, 1500) if draft.first_passage else None,
-        colour=COLOUR_QUOTE,
-    )
-    embed.add_field(name="Tags", value=cut(", ".join(a.tags) or "none", FIELD_VALUE_MAX), inline=False)
-    embed.add_field(name="Passages", value=str(len(draft.passages)), inline=True)
-    embed.add_field(name="File", value=cut(f"corpus/{a.path}", FIELD_VALUE_MAX), inline=True)
-    if a.site:
-        embed.add_field(name="Site", value=cut(_md(a.site), FIELD_VALUE_MAX), inline=True)
-    if a.age_restricted:
-        embed.add_field(name="Age-restricted", value="yes: quoted only in age-restricted channels", inline=False)
-    embed.set_footer(
-        text=cut(
-            f"From {draft.source}. The first passage is shown above. Confirm adds it and refreshes "
-            f"the index; this preview expires in {minutes} minutes.",
-            FOOTER_MAX,
-        )
-    )
-    return embed
-
-
-def removal_embed(article: Article, passages: int, minutes: int) -> discord.Embed:
-    embed = discord.Embed(
-        title=cut(f"Remove “{article.title}”?", TITLE_MAX),
-        url=article.url if _is_link(article.url) else None,
-        colour=COLOUR_NONE,
-        description=f"corpus/{_md(article.path)} · {plural(passages, 'passage')}",
-    )
-    embed.set_footer(
-        text=f"Remove moves the file to corpus/.removed/ and refreshes the index; this expires in {minutes} minutes."
-    )
-    return embed
-
-
-def _votes(v: Votes) -> str:
-    return f"{v.helpful} helpful, {v.not_helpful} not helpful"
-
-
-def _passage_line(p: PassageVotes, chars: int = 120) -> str:
-    text = f" — “{_md(cut(' '.join(p.text.split()), chars))}”" if p.text else ""
-    return f"• **{_md(cut(p.title, 80))}**{text}: {_votes(p.votes)}"
-
-
-def _lines_field(embed: discord.Embed, name: str, lines: list[str], empty: str) -> None:
-    """A field of whole lines, as many as fit in Discord's 1,024 characters."""
-    out, used = [], 0
-    for line in lines:
-        line = cut(line, 300)
-        if used + len(line) + 1 > FIELD_VALUE_MAX - 20:
-            out.append(f"… and {len(lines) - len(out)} more")
-            break
-        out.append(line)
-        used += len(line) + 1
-    embed.add_field(name=name, value="\n".join(out) or empty, inline=False)
-
-
-PERIODS = {1: "the last 24 hours", 7: "the last 7 days", 30: "the last 30 days", 0: "all time"}
-
-
-def insights_embeds(ins: Insights) -> list[discord.Embed]:
-    period = PERIODS.get(ins.days, f"the last {ins.days} days")
-    votes = discord.Embed(
-        title=f"Feedback: {period}",
-        colour=COLOUR_QUOTE,
-        description=f"{plural(ins.votes.total, 'vote')}: {_votes(ins.votes)}.",
-    )
-    _lines_field(
-        votes,
-        "By article",
-        [f"• **{_md(cut(a.title, 100))}**: {_votes(a.votes)}" for a in ins.articles[:10]],
-        "No votes in this period.",
-    )
-    _lines_field(
-        votes, "By passage (most votes first)", [_passage_line(p) for p in ins.passages[:8]], "No votes in this period."
-    )
-    _lines_field(
-        votes,
-        "Least helpful passages",
-        [_passage_line(p, 200) for p in ins.least_helpful[:5]],
-        "None: no passage has more not-helpful than helpful votes.",
-    )
-    gaps = discord.Embed(
-        title="Knowledge gaps",
-        colour=COLOUR_NONE,
-        description=f"{plural(ins.unanswered, 'question')} went unanswered (nothing in the library "
-        f"was close enough to quote).",
-    )
-    _lines_field(gaps, "Per day", [f"{day}: {n}" for day, n in ins.unanswered_by_day[:14]], "None in this period.")
-    if ins.themes is None:
-        gaps.add_field(
-            name="Themes",
-            value="Question text is not kept on this server (BOT_FEEDBACK_KEEP_QUESTION is "
-            "off), so only the counts are shown.",
-            inline=False,
-        )
-    else:
-        _lines_field(
-            gaps,
-            f"Themes ({plural(ins.themed, 'question')} kept, grouped by meaning)",
-            [f"• {plural(t.count, 'question')}, e.g. “{_md(cut(t.example, 160))}”" for t in ins.themes[:10]],
-            "No unanswered question text in this period.",
-        )
-    return _fit([votes, gaps])

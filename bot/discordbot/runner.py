@@ -12,6 +12,7 @@ import asyncio
 import logging
 import socket
 import sys
+from typing import Any
 
 import aiohttp
 import discord
@@ -71,7 +72,8 @@ def _network_reason(exc: BaseException) -> str:
 
 def run(settings: Settings, *, sync_global: bool = False) -> int:
     """Run until stopped; the exit status says how a start failed (see the module's docstring)."""
-    if not settings.token:
+    token = settings.token
+    if not token:
         return _fail(NO_TOKEN)
     from .client import LibraryBot
 
@@ -82,7 +84,7 @@ def run(settings: Settings, *, sync_global: bool = False) -> int:
     stale = library.staleness()
     if stale is not None and stale.stale:
         log.warning("the index is %s; run /library refresh or python -m bot index build", stale.summary())
-    sharding = {"shard_count": settings.shard_count} if settings.shard_count else {}
+    sharding: dict[str, Any] = {"shard_count": settings.shard_count} if settings.shard_count else {}
     if settings.shard_ids:
         sharding["shard_ids"] = list(settings.shard_ids)
     bot = LibraryBot(settings, library, **sharding)
@@ -90,11 +92,11 @@ def run(settings: Settings, *, sync_global: bool = False) -> int:
     async def main() -> None:
         async with bot:
             if sync_global:
-                await bot.login(settings.token)
+                await bot.login(token)
                 synced = await bot.tree.sync()
                 print(f"Synced {plural(len(synced), 'command')} globally; Discord may take up to an hour to show them.")
                 return
-            await bot.start(settings.token)
+            await bot.start(token)
 
     try:
         asyncio.run(main())

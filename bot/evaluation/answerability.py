@@ -12,11 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.search import normalize_question, rank
 from ..core.store import LoadedIndex
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 
 @dataclass(frozen=True)
@@ -113,19 +117,29 @@ def format_sweep(rows: list[dict], chosen: dict, samples: list[Sample]) -> str:
     return "\n".join(lines)
 
 
-def main(args) -> int:
+@dataclass(frozen=True)
+class AnswerabilityOptions:
+    """python -m bot eval answerability's options (see bot.cli.evaluate for their help)."""
+
+    dataset: str
+    unanswerable: str
+    split: str | None = None
+    seed_questions: str = "tests/data/seed_questions.yaml"
+    questions: str = "dev"
+    min_precision: float = 0.95
+    work: str = "index/eval"
+    json: bool = False
+
+
+def main(args: AnswerabilityOptions, settings: Settings) -> int:
     import shutil
     import tempfile
 
     import yaml
 
     from ..app import make_library
-    from ..settings import Settings
     from .retrieval import build_index, load_beir
 
-    settings = Settings.from_env().with_paths(
-        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
-    )
     library = make_library(settings)
     embedder = library.embedder
     samples: list[Sample] = []

@@ -15,8 +15,10 @@ reported), ``seed`` (tests/data/seed_questions.yaml: a phrase of the passage, an
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -25,6 +27,9 @@ from ..core.indexer import refresh_index
 from ..core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, Hit, normalize_question, search
 from ..core.store import IndexStore, LoadedIndex
 from .cache import CachedEmbedder
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SETS = {
@@ -96,7 +101,7 @@ def ask_all(
     min_score: float = DEFAULT_MIN_SCORE,
     alpha: float = DEFAULT_FUSION_ALPHA,
     top_k: int = 3,
-    weight=None,
+    weight: float | Callable[[str], float] | None = None,
 ) -> list[Outcome]:
     """Search every question as the bot does and read its first ``top_k`` quotes.
 
@@ -190,14 +195,22 @@ def _weights(spec: str | None) -> list[tuple[float, float] | None]:
     return [tuple(float(x) for x in part.split("/")) for part in spec.split(",")]  # type: ignore[misc]
 
 
-def main(args) -> int:
+@dataclass(frozen=True)
+class QuestionsOptions:
+    """python -m bot eval questions' options (see bot.cli.evaluate for their help)."""
+
+    set: str = "seed,dev"
+    work: str = "index/eval"
+    threshold: float | None = None
+    weights: str | None = None
+    show: bool = False
+    json: bool = False
+
+
+def main(args: QuestionsOptions, settings: Settings) -> int:
     from ..app import make_library
     from ..core.search import sentence_weight
-    from ..settings import Settings
 
-    settings = Settings.from_env().with_paths(
-        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
-    )
     embedder = make_library(settings).embedder
     threshold = settings.relevance_threshold if args.threshold is None else args.threshold
     reports = []
@@ -216,8 +229,9 @@ def main(args) -> int:
                 weight=weight,
             )
             kinds = tally(outcomes)
+            units = index.sentences.size if index.sentences is not None else 0
             title = (
-                f"{name}: {len(questions)} questions, {index.size} passages, {index.sentences.size} sentence "
+                f"{name}: {len(questions)} questions, {index.size} passages, {units} sentence "
                 f"units, threshold {threshold}, {embedder.name}"
                 + ("" if pair is None else f", sentence weight short {pair[0]} / long {pair[1]}")
             )

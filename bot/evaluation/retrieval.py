@@ -4,6 +4,9 @@ The dataset's documents become articles, are chunked, embedded and indexed exact
 is (the index is cached under the work folder and refreshed incrementally), and each question is
 ranked by the product's ranking function. A document scores as its best passage. Metrics come
 from ranx: Recall@1/5/10, MRR@10, nDCG@10; plus latency per question (encode + rank).
+
+A little over 300 lines on purpose: dataset loading, index building, ranking configurations and
+their report are one measurement, each part used only by the others.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import statistics
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +28,10 @@ from ..core.indexer import ChunkSettings, refresh_index
 from ..core.search import BM25_DEPTH, DEFAULT_FUSION_ALPHA, normalize_question, rank, sentence_weight
 from ..core.store import IndexStore, LoadedIndex
 from .cache import CachedEmbedder
+from .metrics import lower_percentile
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 METRICS = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
 
@@ -230,6 +238,7 @@ def evaluate(
     for config in configs:
         run = {q: ranked_docs(index, v, t, config) or {"-": 0.0} for q, v, t in zip(qids, vectors, texts)}
         scores = ranx_evaluate(qrels, Run(run), METRICS, make_comparable=True)
+        assert isinstance(scores, dict)  # several metrics: ranx returns a score per metric
         lat = []
         for text in texts[:latency_sample]:  # one question at a time, as the bot answers
             t0 = time.perf_counter()
@@ -241,7 +250,7 @@ def evaluate(
             Result(
                 config.name,
                 {m: float(scores[m]) for m in METRICS},
-                {"p50": statistics.median(lat), "p95": lat[int(0.95 * (len(lat) - 1))]} if lat else {},
+                {"p50": statistics.median(lat), "p95": lower_percentile(lat, 95)} if lat else {},
                 len(qids),
             )
         )
@@ -264,13 +273,25 @@ def parse_configs(text: str) -> list[Config]:
     return [Config.parse(c) for c in text.split(",")]
 
 
-def main(args) -> int:
-    from ..app import make_library
-    from ..settings import Settings
+@dataclass(frozen=True)
+class RetrievalOptions:
+    """python -m bot eval retrieval's options (see bot.cli.evaluate for their help)."""
 
-    settings = Settings.from_env().with_paths(
-        corpus=getattr(args, "corpus", None), index=getattr(args, "index", None), model=getattr(args, "model", None)
-    )
+    dataset: str
+    config: list[Config]
+    split: str | None = None
+    min_grade: int = 1
+    query_field: str = "text"
+    limit: int | None = None
+    max_tokens: int = 256
+    no_title: bool = False
+    work: str = "index/eval"
+    json: bool = False
+
+
+def main(args: RetrievalOptions, settings: Settings) -> int:
+    from ..app import make_library
+
     library = make_library(settings)
     embedder = library.embedder
     ds = load_beir(args.dataset, min_grade=args.min_grade, query_field=args.query_field)

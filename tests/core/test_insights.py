@@ -85,6 +85,7 @@ def test_themes_only_with_kept_text(tmp_path):
     kept = gather(
         tmp_path / "f.jsonl", unanswered, None, days=1, keep_question=True, encode=FakeEmbedder().encode, now=NOW
     )
+    assert kept.themes is not None
     assert [(t.count, t.example) for t in kept.themes] == [(1, "volcano eruptions")] and kept.themed == 1
     assert gather(tmp_path / "f.jsonl", unanswered, None, days=1, keep_question=False, now=NOW).themes is None
 

@@ -60,7 +60,7 @@ async def test_a_second_acknowledgement_is_refused(start_bot):
         await discord.InteractionResponse(interaction).defer()  # a second, bypassing discord.py's own guard
 
     _, errors = await _run(env, "twice", twice)
-    assert errors and errors[0].code == 40060
+    assert errors and isinstance(errors[0], discord.HTTPException) and errors[0].code == 40060
 
 
 async def test_a_follow_up_before_any_acknowledgement_is_unknown(start_bot):
@@ -80,7 +80,8 @@ async def test_the_token_lives_fifteen_minutes(start_bot):
         await interaction.followup.send("a quarter of an hour later")
 
     _, errors = await _run(env, "slow", slow)
-    assert errors and errors[0].status == 401 and errors[0].code == 50027
+    assert errors and isinstance(errors[0], discord.HTTPException)
+    assert errors[0].status == 401 and errors[0].code == 50027
 
 
 @pytest.mark.parametrize("private", [False, True])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import discord
+import discord.http
 
 from bot.discordbot import runner
 from bot.settings import Settings

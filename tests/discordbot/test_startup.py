@@ -13,6 +13,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import discord
+import discord.http
 import pytest
 
 from bot.discordbot import runner

@@ -90,6 +90,7 @@ async def start_bot(tmp_path, monkeypatch):
         fake.guild["channels"] += list(extra_channels)
         await fake.start(monkeypatch)
         bot = LibraryBot(settings, library, guild_ready_timeout=0.1)
+        assert settings.token is not None  # the settings above give one
         task = asyncio.create_task(bot.start(settings.token))
         await asyncio.wait_for(fake.ready.wait(), 15)
         await asyncio.wait_for(bot.wait_until_ready(), 15)

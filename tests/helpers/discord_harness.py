@@ -34,9 +34,10 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Sequence
 
 import yarl
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 APP_ID = "1000"
 GUILD_ID = "2000"
@@ -215,7 +216,7 @@ class Interaction:
 class Call:
     method: str
     path: str
-    body: object
+    body: Any  # the request's JSON
     query: dict = field(default_factory=dict)
     at: float = field(default_factory=time.perf_counter)
     status: int = 200
@@ -281,13 +282,13 @@ class FakeDiscord:
         self.url = ""
 
     async def start(self, monkeypatch) -> None:
-        import discord
+        import discord.http
         from discord.gateway import DiscordWebSocket
 
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]
+        port = self.runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
         monkeypatch.setattr(discord.http.Route, "BASE", f"{self.url}/api/v10")
         monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{port}/gw"))
@@ -297,13 +298,13 @@ class FakeDiscord:
 
     # -- REST ------------------------------------------------------------------------------------
 
-    async def _body(self, req: web.Request) -> object:
+    async def _body(self, req: web.Request) -> Any:
         if not req.can_read_body:
             return None
         if req.content_type.startswith("multipart/"):
             reader = await req.multipart()
-            async for part in reader:
-                if part.name == "payload_json":
+            while (part := await reader.next()) is not None:
+                if isinstance(part, BodyPartReader) and part.name == "payload_json":
                     return json.loads(await part.text())
             return None
         raw = await req.read()
@@ -451,7 +452,7 @@ class FakeDiscord:
         except TimeoutError:
             pass
 
-    def _interaction_rules(self, method: str, path: str, body: object) -> web.Response | bool | None:
+    def _interaction_rules(self, method: str, path: str, body: Any) -> web.Response | bool | None:
         """Discord's answer where its interaction rules refuse a request; else who sees the message."""
         parts = path.strip("/").split("/")
         if path.endswith("/callback") and parts[0] == "interactions":
@@ -561,6 +562,7 @@ class FakeDiscord:
         return ws
 
     async def send(self, event: str, data: dict) -> None:
+        assert self.ws is not None, "the bot has not connected to the gateway yet"
         self.seq += 1
         await self.ws.send_json({"op": 0, "t": event, "s": self.seq, "d": data})
 
@@ -714,7 +716,7 @@ class FakeDiscord:
         *,
         user: dict = ALICE,
         channel_id: str = CHANNEL_ID,
-        mentions: list[dict] = (),
+        mentions: Sequence[dict] = (),
         reply_to: dict | None = None,
         mention_everyone: bool = False,
         mid: str | None = None,

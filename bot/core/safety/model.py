@@ -71,9 +71,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
 
 
+Layer = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # one seed's network: W1, b1, W2, b2
+
+
 @dataclass
 class CrisisModel:
-    layers: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # per seed: W1, b1, W2, b2
+    layers: list[Layer]  # per seed: W1, b1, W2, b2
     thresholds: Thresholds
     meta: dict = field(default_factory=dict)
 
@@ -123,7 +126,9 @@ def save_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
     """``path``.npz (float32 arrays, no pickle) and ``path``.json, each written beside and renamed in."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".tmp-{secrets.token_hex(4)}"
-    np.savez(f"{tmp}.npz", **{k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()})
+    float_arrays = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
+    # numpy's stub lets a ** mapping fill savez's allow_pickle: bool; these keys are array names
+    np.savez(f"{tmp}.npz", **float_arrays)  # pyright: ignore[reportArgumentType]
     Path(f"{tmp}.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     os.replace(f"{tmp}.npz", f"{path}.npz")
     os.replace(f"{tmp}.json", f"{path}.json")
@@ -152,7 +157,7 @@ def targets(examples: list[Example]) -> np.ndarray:
     )
 
 
-def fit(vectors: np.ndarray, y: np.ndarray, *, seeds: int = SEEDS) -> list[tuple[np.ndarray, ...]]:
+def fit(vectors: np.ndarray, y: np.ndarray, *, seeds: int = SEEDS) -> list[Layer]:
     """SEEDS networks on ``vectors`` and multi-label targets ``y``; their weights as float32 arrays.
 
     Trained with torch (Adam, batches of BATCH, up to EPOCHS passes, stopping when the loss has not
@@ -173,19 +178,14 @@ def fit(vectors: np.ndarray, y: np.ndarray, *, seeds: int = SEEDS) -> list[tuple
         torch.set_num_threads(threads)
 
 
-def _fit_one(x_all, y_all, seed: int) -> tuple[np.ndarray, ...]:
+def _fit_one(x_all, y_all, seed: int) -> Layer:
     import torch
 
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    net = torch.nn.Sequential(
-        torch.nn.Dropout(DROPOUT),
-        torch.nn.Linear(x_all.shape[1], HIDDEN),
-        torch.nn.ReLU(),
-        torch.nn.Dropout(DROPOUT),
-        torch.nn.Linear(HIDDEN, y_all.shape[1]),
-    )
-    first, last = net[1], net[4]
+    first = torch.nn.Linear(x_all.shape[1], HIDDEN)  # made in the same order as before: same seeded weights
+    last = torch.nn.Linear(HIDDEN, y_all.shape[1])
+    net = torch.nn.Sequential(torch.nn.Dropout(DROPOUT), first, torch.nn.ReLU(), torch.nn.Dropout(DROPOUT), last)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     best, stale = float("inf"), 0
@@ -210,4 +210,5 @@ def _fit_one(x_all, y_all, seed: int) -> tuple[np.ndarray, ...]:
             best, stale = total, 0
     w1, b1 = first.weight.detach().numpy().T, first.bias.detach().numpy()
     w2, b2 = last.weight.detach().numpy().T, last.bias.detach().numpy()
-    return tuple(np.ascontiguousarray(a, dtype=np.float32) for a in (w1, b1, w2, b2))
+    w1, b1, w2, b2 = (np.ascontiguousarray(a, dtype=np.float32) for a in (w1, b1, w2, b2))
+    return w1, b1, w2, b2

@@ -86,8 +86,8 @@ def normalize_locale(locale: str | None) -> str:
     return "-".join(out)
 
 
-def _where(error: dict) -> str:
-    return ".".join(str(p) for p in error["loc"])
+def _where(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc)
 
 
 def read_resource_file(path: Path | str, text: str | None = None) -> ResourceFile:
@@ -107,7 +107,7 @@ def read_resource_file(path: Path | str, text: str | None = None) -> ResourceFil
         parsed = ResourceFile.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise SafetyDataError(f"{name}: {_where(first)}: {first['msg']}") from None
+        raise SafetyDataError(f"{name}: {_where(first['loc'])}: {first['msg']}") from None
     for locale in parsed.locales:
         if locale != "default" and normalize_locale(locale) != locale:
             raise SafetyDataError(f"{name}: locales.{locale}: write the locale as {normalize_locale(locale)}")

@@ -144,6 +144,8 @@ def train(encode: Encode, data: TrainingData, encoder_name: str, notify: Notify 
     keep = [i for i, u in enumerate(units) if u]  # a message that is only a denial has nothing to learn from
     windows = [w for i in keep if data.train[i].expect == "none" for w in units[i][1:]]
     x = _encode_all(encode, [units[i][0] for i in keep] + windows)
+    if x is None:
+        raise SafetyDataError("bot/data/safety: no training message has any text to learn from")
     y = np.vstack([targets([data.train[i] for i in keep]), np.zeros((len(windows), len(OUTPUTS)), dtype=np.int8)])
     layers = fit(x, y)
     draft = CrisisModel(layers, Thresholds(card=1.0, check_in=1.0))

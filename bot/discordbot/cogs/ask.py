@@ -18,6 +18,7 @@ import asyncio
 import logging
 import re
 import time
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -96,7 +97,7 @@ class Ask(commands.Cog):
             )
         )
         content, embeds = render.outcome_parts(outcome)
-        view = discord.utils.MISSING
+        view = None
         if outcome.kind is Kind.ANSWERED and outcome.answer is not None and outcome.answer.quotes:
             view = answer_view(self.bot.remember(outcome.answer), 0 if outcome.answer.more else None)
         if outcome.private and not private:
@@ -105,7 +106,7 @@ class Ask(commands.Cog):
         await interaction.followup.send(
             content=content or discord.utils.MISSING,
             embeds=embeds,
-            view=view,
+            view=view if view is not None else discord.utils.MISSING,
             ephemeral=outcome.private or private,
             allowed_mentions=NO_MENTIONS,
         )
@@ -148,7 +149,7 @@ class Ask(commands.Cog):
         if not (mentioned or replied or opted_in or forum):
             return None
         text = re.sub(rf"<@!?{me.id}>", " ", message.content or "").strip()
-        if forum:  # the post's title is often the question itself
+        if forum and isinstance(message.channel, discord.Thread):  # the post's title is often the question itself
             title = message.channel.name.strip()
             text = text if not title or text.startswith(title) else f"{title}\n{text}".strip()
         return text
@@ -182,13 +183,13 @@ class Ask(commands.Cog):
         if not (
             self._in_thread(message, outcome) and await self._answer_in_thread(message, outcome, content, embeds, view)
         ):
+            options: dict[str, Any] = {}  # left out, not None: discord.py's types take no None for these
+            if view is not None:
+                options["view"] = view
+            if transient:
+                options["delete_after"] = 15
             await message.reply(
-                content=content,
-                embeds=embeds,
-                view=view,
-                mention_author=False,
-                allowed_mentions=NO_MENTIONS,
-                delete_after=15 if transient else None,
+                content=content, embeds=embeds, mention_author=False, allowed_mentions=NO_MENTIONS, **options
             )
         if outcome.kind is Kind.CRISIS:
             await self.bot.alerts.notify(

@@ -4,6 +4,10 @@ All of them sit in one command group, hidden from members without Manage Server 
 when they run (checks.py); every reply is ephemeral. Each command is acknowledged at once, then its
 work runs in a worker thread through bot/core. Adding and removing show what will change, with
 Confirm and Cancel buttons that only the moderator who asked can press.
+
+Longer than 300 lines on purpose: discord.py binds an app_commands.Group's subcommands to the cog
+class that defines the group, so /library's five subcommands live in one class; their messages
+are built in render_moderation.py and their work is done in bot/core (intake, status, insights).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from ...core.article_files import slugify
 from ...core.background import in_background
-from ...core.corpus import MAX_FILE_BYTES, Article, slugify
+from ...core.corpus import MAX_FILE_BYTES, Article
 from ...core.errors import BotError, CorpusError, IndexBusy
 from ...core.fetch import fetch
 from ...core.insights import gather
@@ -26,7 +31,7 @@ from ...core.intake import article_file, check_type, commit, draft_article, remo
 from ...core.status import library_status
 from ...core.tags import split_tag_field
 from ...core.text import plural
-from .. import render
+from .. import render, render_moderation
 from ..checks import REFUSED, allowed, moderator_only
 from ..client import NO_MENTIONS, LibraryBot, send_private
 
@@ -113,7 +118,9 @@ class LibraryAdmin(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await asyncio.to_thread(library_status, self.library)
         await interaction.followup.send(
-            embed=render.status_embed(status, encoder=self.settings.encoder, auto_refresh=self.bot.auto_refresh.mode),
+            embed=render_moderation.status_embed(
+                status, encoder=self.settings.encoder, auto_refresh=self.bot.auto_refresh.mode
+            ),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -154,7 +161,7 @@ class LibraryAdmin(commands.Cog):
             len(report.skipped),
             time.perf_counter() - started,
         )
-        await interaction.edit_original_response(content=render.report_text(report))
+        await interaction.edit_original_response(content=render_moderation.report_text(report))
 
     async def _refresh(self, *, progress=None, wait: float = 0.0):
         """(report, None), or (None, why not) with the current index still serving."""
@@ -206,11 +213,8 @@ class LibraryAdmin(commands.Cog):
                 )
                 return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        extra = dict(
-            tags=split_tag_field(tags),
-            age_restricted=age_restricted,
-            added_by=getattr(interaction.user, "display_name", None),
-        )
+        tag_list = split_tag_field(tags)
+        added_by = getattr(interaction.user, "display_name", None)
         try:
             if file is not None:
                 data = await file.read()
@@ -222,9 +226,12 @@ class LibraryAdmin(commands.Cog):
                     self.library.passages_of,
                     content_type=file.content_type,
                     source=f"the file {file.filename}",
-                    **extra,
+                    tags=tag_list,
+                    age_restricted=age_restricted,
+                    added_by=added_by,
                 )
             else:
+                assert url is not None  # exactly one of file and url, checked above
                 page = await asyncio.to_thread(fetch, url, allow_private=self.settings.fetch_allow_private)
                 parts = urlsplit(page.url)
                 name = slugify(f"{parts.hostname} {parts.path}", 60) + page.suffix
@@ -237,7 +244,9 @@ class LibraryAdmin(commands.Cog):
                     site=(parts.hostname or "").removeprefix("www."),
                     url=page.url,
                     source=page.url,
-                    **extra,
+                    tags=tag_list,
+                    age_restricted=age_restricted,
+                    added_by=added_by,
                 )
         except BotError as exc:  # FetchError, ArticleError: the reason is safe to show
             await send_private(interaction, f"Not added: {exc}. Nothing was changed.")
@@ -250,7 +259,7 @@ class LibraryAdmin(commands.Cog):
         key = self.bot.pending.put("add", interaction.user.id, draft)
         log.info("library add previewed passages=%d", len(draft.passages))
         await interaction.followup.send(
-            embed=render.draft_embed(draft, self.bot.pending.minutes),
+            embed=render_moderation.draft_embed(draft, self.bot.pending.minutes),
             view=confirm_view("add", key),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -276,7 +285,7 @@ class LibraryAdmin(commands.Cog):
             f"**Added “{discord.utils.escape_markdown(draft.article.title)}”** as corpus/"
             f"{discord.utils.escape_markdown(rel)}: {plural(len(draft.passages), 'passage')}, quoted from now on."
         )
-        return render.report_text(report, headline=headline)
+        return render_moderation.report_text(report, headline=headline)
 
     # -- remove ----------------------------------------------------------------------------------
 
@@ -295,7 +304,7 @@ class LibraryAdmin(commands.Cog):
         found_article, passages = found
         key = self.bot.pending.put("rm", interaction.user.id, (found_article.path, found_article.title))
         await interaction.followup.send(
-            embed=render.removal_embed(found_article, passages, self.bot.pending.minutes),
+            embed=render_moderation.removal_embed(found_article, passages, self.bot.pending.minutes),
             view=confirm_view("rm", key),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -353,7 +362,7 @@ class LibraryAdmin(commands.Cog):
             f"**Removed “{discord.utils.escape_markdown(title)}”** (corpus/{discord.utils.escape_markdown(path)}"
             f"). A copy is kept in {discord.utils.escape_markdown(where)}."
         )
-        return render.report_text(report, headline=headline)
+        return render_moderation.report_text(report, headline=headline)
 
     # -- Confirm / Cancel ------------------------------------------------------------------------
 
@@ -380,7 +389,11 @@ class LibraryAdmin(commands.Cog):
             else "Removing the article and refreshing the index…"
         )
         await interaction.response.edit_message(content=doing, view=None, allowed_mentions=NO_MENTIONS)
-        text = await (self._finish_add(pending.payload) if kind == "add" else self._finish_remove(pending.payload))
+        if kind == "add":
+            text = await self._finish_add(pending.payload)
+        else:
+            assert isinstance(pending.payload, tuple)  # a removal's payload: (path, title)
+            text = await self._finish_remove(pending.payload)
         await interaction.edit_original_response(
             content=render.cut(text, render.CONTENT_MAX), allowed_mentions=NO_MENTIONS
         )
@@ -408,7 +421,7 @@ class LibraryAdmin(commands.Cog):
             encode=self.library.encode_bulk,
         )
         await interaction.followup.send(
-            embeds=render.insights_embeds(insights), ephemeral=True, allowed_mentions=NO_MENTIONS
+            embeds=render_moderation.insights_embeds(insights), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
 
