@@ -55,7 +55,7 @@ def split_tag_field(value: object) -> list[str]:
 
 
 # fuzz.ratio between tag keys at or above which a tag is offered as a correction. Measured on 38
-# tags of this library's kind (tests/test_tags.py): 184 typos (a deleted, doubled, swapped or
+# tags of this library's kind (tests/core/test_tags.py): 184 typos (a deleted, doubled, swapped or
 # neighbouring-key letter; 32 written by hand) score 75 or more; the 703 pairs of different tags
 # score at most 72.7 ("intimacy" and "sexual intimacy", which the whole-word rule offers anyway),
 # pairs sharing no word at most 69.6 ("connection" and "communication"). WRatio with a cut-off of

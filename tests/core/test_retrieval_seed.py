@@ -1,11 +1,11 @@
 """Retrieval on the seed article with the real bundled model."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 
-CASES = yaml.safe_load((Path(__file__).parent / "data" / "seed_questions.yaml").read_text())
+from helpers.library import DATA
+
+CASES = yaml.safe_load((DATA / "seed_questions.yaml").read_text())
 
 
 @pytest.mark.model

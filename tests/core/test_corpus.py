@@ -7,6 +7,7 @@ from bot.core.article_files import IMPORTED_DIR, import_article
 from bot.core.corpus import load_article, scan_corpus
 from bot.core.errors import ArticleError, CorpusError
 from helpers.library import SEED_ARTICLE, write_article
+from helpers.pages import FOOTER_YEAR_PAGE
 
 CHROME_TXT = """Logo
 
@@ -32,19 +33,6 @@ HTML_PAGE = """<!doctype html><html><head><title>Slow Intimacy | Example Journal
 <p>Going slowly gives both partners room to notice what feels good and what does not. Pausing is not failure; it is information that helps both people stay present with each other.</p>
 <p>Many survivors find that naming a signal for stopping, agreed in advance, makes closeness feel safer. The signal can be a word or a gesture, and using it should never need an explanation.</p>
 </article><footer>Copyright 2024 Example Journal. Privacy policy. Subscribe to our newsletter.</footer></body></html>"""
-
-# A page whose only date is its footer's copyright year, with a heading that repeats its title
-FOOTER_YEAR_PAGE = """<!doctype html><html><head><title>Slow Intimacy | Example Journal</title>
-<meta property="og:site_name" content="Example Journal"></head>
-<body><nav><a href="/">Home</a> <a href="/about">About</a></nav>
-<article><h1>Slow Intimacy</h1>
-<p>Going slowly gives both partners room to notice what feels good and what does not. Pausing is not failure;
-it is information that helps both people stay present with each other.</p>
-<h2>A signal for stopping</h2>
-<p>Many survivors find that naming a signal for stopping, agreed in advance, makes closeness feel safer.<br>The
-signal can be a word or a gesture, and using it should never need an explanation.</p>
-<ul><li>A word such as pause, agreed in advance between you.</li><li>A tap on the shoulder when words are hard.</li></ul>
-</article><footer>\u00a9 2024 Example Journal. Privacy policy.</footer></body></html>"""
 
 
 def test_markdown_article_with_front_matter(tmp_path):

@@ -5,7 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parent.parent / "bot" / "core"
+from helpers.library import ROOT
+
+CORE = ROOT / "bot" / "core"
 
 
 def test_core_modules_do_not_import_discord_in_source():

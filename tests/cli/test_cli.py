@@ -12,6 +12,7 @@ import bot.app
 from bot.__main__ import main
 from bot.settings import Settings, SettingsError
 from helpers.library import ROOT
+from helpers.pages import FOOTER_YEAR_PAGE
 
 
 @pytest.fixture
@@ -189,8 +190,6 @@ def test_version(capsys):
 
 
 def test_corpus_import_says_what_it_did_and_replaces_only_with_force(tmp_path, monkeypatch, capsys):
-    from test_corpus import FOOTER_YEAR_PAGE
-
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     monkeypatch.chdir(tmp_path)

@@ -4,14 +4,14 @@ Reads the evaluation data from ../shared/data (never copied into the project).
 """
 
 import random
-from pathlib import Path
 
 import pytest
 
 from bot.core.search import DEFAULT_FUSION_ALPHA
 from bot.evaluation.retrieval import Config, Dataset, build_index, evaluate, load_beir
+from helpers.library import ROOT
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "counselchat"
+DATA = ROOT.parent / "shared" / "data" / "counselchat"
 HYBRID = f"hybrid:{DEFAULT_FUSION_ALPHA}"  # the product's ranking
 
 pytestmark = [
