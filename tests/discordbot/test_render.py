@@ -1,134 +1,16 @@
-"""The Discord layer's plain parts: start-up errors, rate limits, and the renderer under any input."""
+"""The renderer under any input: Discord's limits, a phone screen, the answer in bold, the notes."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
-import discord
-import discord.http
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.answer import Quote
-from bot.core.pipeline import Question
 from bot.core.safety import SafetyInfo, messages
-from bot.discordbot import render, runner
-from bot.discordbot.limits import CooldownLimiter
-from bot.settings import Settings
+from bot.discordbot import render
 from helpers.library import make_test_library
-
-
-def test_missing_token_is_one_clear_line_and_a_config_exit(capsys):
-    assert runner.run(Settings(token=None)) == 78
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: DISCORD_TOKEN is not set")
-
-
-def test_rejected_token_is_one_clear_line_and_never_echoed(
-    monkeypatch, tmp_path, corpus_dir, fake_embedder, capsys, caplog
-):
-    """discord.py logs in against a stand-in that answers 401, as Discord does for a bad token."""
-    from aiohttp import web
-
-    secret = "rejected-test-token-0123456789-abcdefghij"
-
-    async def unauthorized(request):
-        return web.Response(
-            status=401,
-            body=b'{"message": "401: Unauthorized", "code": 0}',
-            headers={"Content-Type": "application/json"},
-        )
-
-    app = web.Application()
-    app.router.add_route("*", "/{p:.*}", unauthorized)
-    server = {}
-
-    def start_server():
-        loop = asyncio.new_event_loop()
-        runner_ = web.AppRunner(app)
-        loop.run_until_complete(runner_.setup())
-        site = web.TCPSite(runner_, "127.0.0.1", 0)
-        loop.run_until_complete(site.start())
-        server["port"] = runner_.addresses[0][1]
-        server["loop"], server["runner"] = loop, runner_
-        import threading
-
-        threading.Thread(target=loop.run_forever, daemon=True).start()
-
-    start_server()
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{server['port']}/api/v10")
-    library = make_test_library(corpus_dir, tmp_path / "index", fake_embedder)
-    monkeypatch.setattr(runner, "make_library", lambda settings: library)
-    caplog.set_level(logging.DEBUG)
-    try:
-        code = runner.run(Settings(token=secret, corpus_dir=corpus_dir, index_dir=tmp_path / "index"))
-    finally:
-        server["loop"].call_soon_threadsafe(server["loop"].stop)
-    assert code == 78
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"error: {runner.BAD_TOKEN}"]
-    assert secret not in caplog.text and secret not in "\n".join(err)
-
-
-def test_settings_never_show_the_token():
-    s = Settings(token="secret-token-value")
-    assert "secret-token-value" not in repr(s)
-
-
-def test_cooldowns_per_member_and_per_channel():
-    now = [1000.0]
-    limiter = CooldownLimiter(member_seconds=10, channel_per_minute=3, clock=lambda: now[0])
-
-    def ask(member, channel):
-        return limiter.check(Question("q", member=member, channel=channel))
-
-    assert ask(1, 9) is None
-    wait = ask(1, 9)
-    assert wait is not None and not wait.channel and wait.seconds == pytest.approx(10)
-    assert ask(2, 9) is None
-    now[0] += 4
-    wait = ask(1, 9)
-    assert wait is not None and wait.seconds == pytest.approx(6)
-    assert ask(3, 9) is None  # the channel's third question this minute
-    wait = ask(4, 9)
-    assert wait is not None and wait.channel and ask(4, 8) is None
-    now[0] += 61
-    assert ask(4, 9) is None and ask(1, 9) is None
-
-
-def test_shards_of_this_process_come_from_settings(tmp_path, corpus_dir, fake_embedder):
-    from bot.discordbot.client import LibraryBot
-    from bot.settings import SettingsError
-
-    settings = Settings.from_env({"BOT_SHARD_COUNT": "4", "BOT_SHARD_IDS": "2, 3"}, dotenv=False)
-    assert (settings.shard_count, settings.shard_ids) == (4, (2, 3))
-    for bad, message in [
-        ({"BOT_SHARD_IDS": "0"}, "needs BOT_SHARD_COUNT"),
-        ({"BOT_SHARD_COUNT": "2", "BOT_SHARD_IDS": "2"}, "below"),
-        ({"BOT_SHARD_COUNT": "2", "BOT_SHARD_IDS": "one"}, "shard numbers"),
-    ]:
-        with pytest.raises(SettingsError, match=message):
-            Settings.from_env(bad, dotenv=False)
-    bot = LibraryBot(
-        settings,
-        make_test_library(corpus_dir, tmp_path / "index", fake_embedder),
-        shard_count=settings.shard_count,
-        shard_ids=list(settings.shard_ids),
-    )
-    assert bot.shard_count == 4 and bot.shard_ids == [2, 3]
-
-
-def test_the_vote_record_is_bounded_and_refuses_a_second_vote():
-    from bot.discordbot.feedback import RecentSet
-
-    voted = RecentSet(size=3)
-    assert voted.add(("a", 1)) and not voted.add(("a", 1))
-    for member in range(2, 6):
-        voted.add(("a", member))
-    assert len(voted) == 3 and ("a", 1) not in voted and ("a", 5) in voted
 
 
 def test_cut_never_splits_a_word_when_it_can_avoid_it():
