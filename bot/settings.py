@@ -1,17 +1,28 @@
-"""Settings from the environment (and an optional, git-ignored ``.env``), validated once at start-up."""
+"""Settings from the environment (and an optional, git-ignored ``.env``), validated once at start-up.
+
+``Settings`` is a pydantic-settings model: every ``BOT_*`` variable (and ``DISCORD_TOKEN``) is a field, with
+its default, range or choices written beside it. ``Settings.from_env`` reads them; building ``Settings(...)``
+directly (as the tests do) reads nothing from the environment.
+"""
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Mapping, overload
+from typing import Any, Mapping
 
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .core.embedder import Encoder
 from .core.errors import BotError
 from .core.safety.resources import normalize_locale
 from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, DEFAULT_MIN_SCORES
-from .core.vectors import INDEX_TYPES
+from .core.vectors import IndexType
 
 EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h): a setting, token or data file is wrong
 
@@ -23,107 +34,205 @@ class SettingsError(BotError):
 TOP_K_RANGE = (1, 10)  # passages per answer: BOT_TOP_K and the CLI's --k
 
 
-def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not '{raw[:40]}'") from None
-    if not lo <= value <= hi:
-        raise SettingsError(f"{name} must be between {lo} and {hi}, not {value}")
-    return value
+# The environment from_env reads; None (the default): Settings(...) reads only its arguments.
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("_ENVIRON", default=None)
 
 
-@overload
-def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float: ...
-@overload
-def _float(env: Mapping[str, str], name: str, default: None, lo: float, hi: float) -> float | None: ...
-def _float(env: Mapping[str, str], name: str, default: float | None, lo: float, hi: float) -> float | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, not '{raw[:40]}'") from None
-    if not lo <= value <= hi:
-        raise SettingsError(f"{name} must be between {lo} and {hi}, not {value}")
-    return value
+class _MappingEnvSource(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping (os.environ, or a test's dict)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._env = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {(k if self.case_sensitive else k.lower()): v for k, v in self._env.items()}
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"{name} must be true or false, not '{raw[:40]}'")
-
-
-def _is_number(raw: str) -> bool:
-    try:
-        float(raw)
-    except ValueError:
-        return False
-    return True
-
-
-def _ids(env: Mapping[str, str], name: str, what: str = "Discord ids") -> tuple[int, ...]:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return ()
+def _ids(raw: Any, what: str = "Discord ids") -> Any:
+    """'1, 2;3' -> (1, 2, 3); anything but a string is left to the field's type."""
+    if not isinstance(raw, str):
+        return raw
     out = []
     for part in raw.replace(";", ",").split(","):
         part = part.strip()
         if not part:
             continue
         if not part.isdigit():
-            raise SettingsError(f"{name} must be a comma-separated list of {what}, not '{part[:40]}'")
+            raise ValueError(f"must be a comma-separated list of {what}, not '{part[:40]}'")
         out.append(int(part))
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class Settings:
+def _first_id(raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    ids = _ids(raw)
+    return ids[0] if ids else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BOT_",
+        env_file=None,  # from_env passes .env
+        extra="ignore",  # other BOT_* variables (the tests' BOT_TEST_*) and .env lines are not settings
+        frozen=True,
+        populate_by_name=True,  # Settings(token=...) besides DISCORD_TOKEN
+        enable_decoding=False,  # lists are comma-separated, not JSON
+    )
+
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     model: str = "all-MiniLM-L6-v2"
-    encoder: str = "torch"
-    index_type: str = "auto"
+    encoder: Encoder = "torch"
+    index_type: IndexType = "auto"
     model_cache: Path | None = None  # exported encoders; default: index_dir/models
-    min_score: float | None = None  # None: the calibrated threshold of the encoder (DEFAULT_MIN_SCORES)
-    fusion_alpha: float = DEFAULT_FUSION_ALPHA
-    top_k: int = 3
+    # None: the calibrated threshold of the encoder (DEFAULT_MIN_SCORES)
+    min_score: float | None = Field(default=None, ge=-1.0, le=1.0)
+    fusion_alpha: float = Field(default=DEFAULT_FUSION_ALPHA, ge=0.0, le=1.0)
+    top_k: int = Field(default=3, ge=TOP_K_RANGE[0], le=TOP_K_RANGE[1])
     locale: str = "en-US"
     resources_file: Path | None = None
     # Discord
-    token: str | None = field(default=None, repr=False)
-    answer_channels: tuple[int, ...] = ()  # opt-in: answer every message here (Message Content intent)
-    moderator_role: int | None = None
-    cooldown_seconds: float = 15.0
-    cooldown_per_channel: int = 20  # questions per channel per minute
-    dev_guild: int | None = None
-    shard_count: int | None = None  # with shard_ids: this process runs only those shards (docs/scaling.md)
+    token: str | None = Field(default=None, repr=False, validation_alias="DISCORD_TOKEN")
+    # opt-in: answer every message here (Message Content intent)
+    answer_channels: tuple[int, ...] = Field(default=(), validation_alias="BOT_ANSWER_CHANNEL_IDS")
+    moderator_role: int | None = Field(default=None, validation_alias="BOT_MODERATOR_ROLE_ID")
+    cooldown_seconds: float = Field(default=15.0, ge=0.0, le=3600.0)
+    # questions per channel per minute
+    cooldown_per_channel: int = Field(default=20, ge=1, le=10000, validation_alias="BOT_CHANNEL_RATE_PER_MINUTE")
+    dev_guild: int | None = Field(default=None, validation_alias="BOT_DEV_GUILD_ID")
+    # with shard_ids: this process runs only those shards (docs/scaling.md); 0 or unset: all
+    shard_count: int | None = Field(default=None, ge=0, le=100_000)
     shard_ids: tuple[int, ...] = ()
-    ephemeral_answers: bool = False
+    # BOT_ANSWER_VISIBILITY: public or ephemeral
+    ephemeral_answers: bool = Field(default=False, validation_alias="BOT_ANSWER_VISIBILITY")
     feedback_file: Path = Path("data/feedback.jsonl")
     feedback_keep_question: bool = False
     log_questions: bool = False
-    languages: frozenset[str] | None = frozenset({"en"})  # what BOT_MODEL reads; None: any (multilingual)
-    crisis_alert_channel: int | None = None  # opt-in: tell moderators here when a crisis card is shown
-    crisis_alert_text: bool = False  # ... and include the message text (off: category, channel, link only)
+    languages: frozenset[str] | None = frozenset({"en"})  # what BOT_MODEL reads; None ('any'): multilingual
+    # opt-in: tell moderators here when a crisis card is shown
+    crisis_alert_channel: int | None = Field(default=None, validation_alias="BOT_CRISIS_ALERT_CHANNEL_ID")
+    # ... and include the message text (off: category, channel, link only)
+    crisis_alert_text: bool = Field(default=False, validation_alias="BOT_CRISIS_ALERT_INCLUDE_TEXT")
     # Moderators: /library, automatic refresh, threads and forums
-    moderator_channel: int | None = None  # where automatic refresh reports go
-    auto_refresh_watch: bool = False  # opt-in: refresh when the corpus folder changes
-    auto_refresh_minutes: float | None = None  # opt-in: refresh on a period (when something changed)
+    moderator_channel: int | None = Field(default=None, validation_alias="BOT_MODERATOR_CHANNEL_ID")  # refresh reports
+    # BOT_AUTO_REFRESH: off, watch (refresh when the corpus folder changes) or a period in minutes
+    auto_refresh_watch: bool = Field(default=False, validation_alias="BOT_AUTO_REFRESH")
+    auto_refresh_minutes: float | None = Field(default=None, validation_alias="BOT_AUTO_REFRESH")
     fetch_allow_private: bool = False  # /library add url: may fetch private and loopback addresses
     unanswered_file: Path | None = None  # default: unanswered.jsonl beside the feedback file
     answer_in_threads: bool = False  # answer channels: answer in a thread started on the question
-    forum_channels: tuple[int, ...] = ()  # opt-in: answer the first message of each new post (Message Content)
+    # opt-in: answer the first message of each new post (Message Content)
+    forum_channels: tuple[int, ...] = Field(default=(), validation_alias="BOT_FORUM_CHANNEL_IDS")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        """Blank values are unset; BOT_AUTO_REFRESH sets both refresh fields."""
+        if not isinstance(data, dict):
+            return data
+        data = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        data = {k: v for k, v in data.items() if v != ""}
+        auto = data.pop("BOT_AUTO_REFRESH", None)
+        if isinstance(auto, str):
+            auto = auto.lower()
+            data["auto_refresh_watch"] = auto == "watch"
+            data["auto_refresh_minutes"] = None
+            if auto not in ("off", "watch"):
+                try:
+                    minutes = float(auto)
+                except ValueError:
+                    raise ValueError(
+                        f"BOT_AUTO_REFRESH must be 'off', 'watch' or a number of minutes, not '{auto[:40]}'"
+                    ) from None
+                if not 1.0 <= minutes <= 10080.0:
+                    raise ValueError(f"BOT_AUTO_REFRESH must be between 1.0 and 10080.0 minutes, not {minutes}")
+                data["auto_refresh_minutes"] = minutes
+        return data
+
+    @field_validator("encoder", "index_type", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("locale", mode="before")
+    @classmethod
+    def _locale(cls, value: Any) -> Any:
+        return (normalize_locale(value) or "en-US") if isinstance(value, str) else value
+
+    @field_validator("resources_file")
+    @classmethod
+    def _resources_exist(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"points to a file that does not exist: {value}")
+        return value
+
+    @field_validator("answer_channels", "forum_channels", mode="before")
+    @classmethod
+    def _channel_ids(cls, value: Any) -> Any:
+        return _ids(value)
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: Any) -> Any:
+        return _ids(value, "shard numbers")
+
+    @field_validator("moderator_role", "dev_guild", "crisis_alert_channel", "moderator_channel", mode="before")
+    @classmethod
+    def _one_id(cls, value: Any) -> Any:
+        return _first_id(value)
+
+    @field_validator("shard_count")
+    @classmethod
+    def _all_shards(cls, value: int | None) -> int | None:
+        return value or None
+
+    @field_validator("ephemeral_answers", mode="before")
+    @classmethod
+    def _visibility(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.lower() not in ("public", "ephemeral"):
+            raise ValueError(f"must be 'public' or 'ephemeral', not '{value[:40]}'")
+        return value.lower() == "ephemeral"
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _languages(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        raw = value.lower()
+        if raw == "any":
+            return None
+        codes = frozenset(p.strip() for p in raw.replace(";", ",").split(",") if p.strip())
+        if not codes or not all(re.fullmatch(r"[a-z]{2,3}", p) for p in codes):
+            raise ValueError(
+                f"must be 'any' or comma-separated language codes such as 'en' or 'en,es', not '{raw[:40]}'"
+            )
+        return codes
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("BOT_SHARD_IDS needs BOT_SHARD_COUNT (the number of shards across all processes)")
+        if any(i >= (self.shard_count or 0) for i in self.shard_ids):
+            raise ValueError(f"BOT_SHARD_IDS must be below BOT_SHARD_COUNT ({self.shard_count})")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        env = _ENVIRON.get()
+        if env is None:
+            return (init_settings,)
+        return (init_settings, _MappingEnvSource(settings_cls, env), dotenv_settings)
 
     @property
     def relevance_threshold(self) -> float:
@@ -156,90 +265,58 @@ class Settings:
             changes["index_dir"] = Path(index)
         if model:
             changes["model"] = model
-        return replace(self, **changes) if changes else self
+        return self.model_copy(update=changes) if changes else self
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> "Settings":
-        if env is None:
-            if dotenv:
-                from dotenv import load_dotenv
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        """The settings of this run: ``env`` (default os.environ, then the ``.env`` file when dotenv)."""
+        env_file = ".env" if env is None and dotenv else None
+        token = _ENVIRON.set(os.environ if env is None else env)
+        try:
+            return cls(_env_file=env_file)  # type: ignore[call-arg]
+        except ValidationError as exc:
+            raise SettingsError(_one_line(exc.errors()[0])) from None
+        finally:
+            _ENVIRON.reset(token)
 
-                load_dotenv(override=False)
-            env = os.environ
-        visibility = env.get("BOT_ANSWER_VISIBILITY", "public").strip().lower() or "public"
-        if visibility not in {"public", "ephemeral"}:
-            raise SettingsError(f"BOT_ANSWER_VISIBILITY must be 'public' or 'ephemeral', not '{visibility[:40]}'")
-        role = _ids(env, "BOT_MODERATOR_ROLE_ID")
-        guild = _ids(env, "BOT_DEV_GUILD_ID")
-        alert = _ids(env, "BOT_CRISIS_ALERT_CHANNEL_ID")
-        raw_languages = env.get("BOT_LANGUAGES", "").strip().lower() or "en"
-        if raw_languages == "any":
-            languages = None
-        else:
-            languages = frozenset(p.strip() for p in raw_languages.replace(";", ",").split(",") if p.strip())
-            if not languages or not all(re.fullmatch(r"[a-z]{2,3}", p) for p in languages):
-                raise SettingsError(
-                    "BOT_LANGUAGES must be 'any' or comma-separated language codes such as "
-                    f"'en' or 'en,es', not '{raw_languages[:40]}'"
-                )
-        resources = env.get("BOT_RESOURCES_FILE", "").strip()
-        if resources and not Path(resources).is_file():
-            raise SettingsError(f"BOT_RESOURCES_FILE points to a file that does not exist: {resources}")
-        token = env.get("DISCORD_TOKEN", "").strip() or None
-        encoder = env.get("BOT_ENCODER", "").strip().lower() or "torch"
-        if encoder not in ("torch", "onnx-int8"):
-            raise SettingsError(f"BOT_ENCODER must be 'torch' or 'onnx-int8', not '{encoder[:40]}'")
-        shard_count = _int(env, "BOT_SHARD_COUNT", 0, 0, 100_000) or None
-        shard_ids = _ids(env, "BOT_SHARD_IDS", "shard numbers")
-        if shard_ids and shard_count is None:
-            raise SettingsError("BOT_SHARD_IDS needs BOT_SHARD_COUNT (the number of shards across all processes)")
-        if any(i >= (shard_count or 0) for i in shard_ids):
-            raise SettingsError(f"BOT_SHARD_IDS must be below BOT_SHARD_COUNT ({shard_count})")
-        auto = env.get("BOT_AUTO_REFRESH", "").strip().lower()
-        auto_minutes = None
-        if auto not in ("", "off", "watch"):
-            auto_minutes = _float(env, "BOT_AUTO_REFRESH", None, 1.0, 10080.0) if _is_number(auto) else None
-            if auto_minutes is None:
-                raise SettingsError(
-                    f"BOT_AUTO_REFRESH must be 'off', 'watch' or a number of minutes, not '{auto[:40]}'"
-                )
-        moderator_channel = _ids(env, "BOT_MODERATOR_CHANNEL_ID")
-        unanswered = env.get("BOT_UNANSWERED_FILE", "").strip()
-        index_type = env.get("BOT_INDEX_TYPE", "").strip().lower() or "auto"
-        if index_type not in INDEX_TYPES:
-            raise SettingsError(f"BOT_INDEX_TYPE must be one of {', '.join(INDEX_TYPES)}, not '{index_type[:40]}'")
-        return cls(
-            corpus_dir=Path(env.get("BOT_CORPUS_DIR", "").strip() or "corpus"),
-            index_dir=Path(env.get("BOT_INDEX_DIR", "").strip() or "index"),
-            model=env.get("BOT_MODEL", "").strip() or "all-MiniLM-L6-v2",
-            encoder=encoder,
-            index_type=index_type,
-            model_cache=Path(env["BOT_MODEL_CACHE"].strip()) if env.get("BOT_MODEL_CACHE", "").strip() else None,
-            min_score=_float(env, "BOT_MIN_SCORE", None, -1.0, 1.0),
-            fusion_alpha=_float(env, "BOT_FUSION_ALPHA", DEFAULT_FUSION_ALPHA, 0.0, 1.0),
-            top_k=_int(env, "BOT_TOP_K", 3, *TOP_K_RANGE),
-            locale=normalize_locale(env.get("BOT_LOCALE", "")) or "en-US",
-            resources_file=Path(resources) if resources else None,
-            token=token,
-            answer_channels=_ids(env, "BOT_ANSWER_CHANNEL_IDS"),
-            moderator_role=role[0] if role else None,
-            cooldown_seconds=_float(env, "BOT_COOLDOWN_SECONDS", 15.0, 0.0, 3600.0),
-            cooldown_per_channel=_int(env, "BOT_CHANNEL_RATE_PER_MINUTE", 20, 1, 10000),
-            dev_guild=guild[0] if guild else None,
-            shard_count=shard_count,
-            shard_ids=shard_ids,
-            ephemeral_answers=visibility == "ephemeral",
-            feedback_file=Path(env.get("BOT_FEEDBACK_FILE", "").strip() or "data/feedback.jsonl"),
-            feedback_keep_question=_bool(env, "BOT_FEEDBACK_KEEP_QUESTION", False),
-            log_questions=_bool(env, "BOT_LOG_QUESTIONS", False),
-            languages=languages,
-            crisis_alert_channel=alert[0] if alert else None,
-            crisis_alert_text=_bool(env, "BOT_CRISIS_ALERT_INCLUDE_TEXT", False),
-            moderator_channel=moderator_channel[0] if moderator_channel else None,
-            auto_refresh_watch=auto == "watch",
-            auto_refresh_minutes=auto_minutes,
-            fetch_allow_private=_bool(env, "BOT_FETCH_ALLOW_PRIVATE", False),
-            unanswered_file=Path(unanswered) if unanswered else None,
-            answer_in_threads=_bool(env, "BOT_ANSWER_IN_THREADS", False),
-            forum_channels=_ids(env, "BOT_FORUM_CHANNEL_IDS"),
-        )
+
+def _field(key: str) -> FieldInfo | None:
+    """The field an error's location names: by field name or by its variable (validation alias)."""
+    return Settings.model_fields.get(key) or next(
+        (f for f in Settings.model_fields.values() if f.validation_alias == key), None
+    )
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    key = str(loc[0])
+    field = _field(key)
+    if field is not None and isinstance(field.validation_alias, str):
+        return field.validation_alias
+    return key if key.isupper() else f"BOT_{key.upper()}"
+
+
+def _one_line(error: ErrorDetails) -> str:
+    """One pydantic error as one line naming the variable and what it allows."""
+    raw = error.get("input")
+    shown = f"'{raw[:40]}'" if isinstance(raw, str) else repr(raw)
+    ctx = error.get("ctx") or {}
+    kind = error["type"]
+    if not error["loc"]:  # a check across settings: its message names them
+        return str(ctx.get("error") or error["msg"])
+    name = _env_name(error["loc"])
+    if kind == "value_error":
+        return f"{name} {ctx.get('error')}"
+    if kind in ("int_parsing", "int_from_float"):
+        return f"{name} must be a whole number, not {shown}"
+    if kind == "float_parsing":
+        return f"{name} must be a number, not {shown}"
+    if kind == "bool_parsing":
+        return f"{name} must be true or false, not {shown}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        field = _field(str(error["loc"][0]))
+        bounds = {type(m).__name__: m for m in (field.metadata if field else [])}
+        lo, hi = getattr(bounds.get("Ge"), "ge", None), getattr(bounds.get("Le"), "le", None)
+        return f"{name} must be between {lo} and {hi}, not {raw}"
+    if kind == "literal_error":
+        return f"{name} must be one of {ctx.get('expected', '').replace(' or ', ', ')}, not {shown}"
+    return f"{name}: {error['msg']}"

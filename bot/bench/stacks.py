@@ -44,17 +44,16 @@ def _render(outcome: Outcome) -> None:
 
 
 def _library(settings, stack: Stack, corpus: Path, index: Path):
-    from dataclasses import replace
-
     from ..app import make_library
 
-    s = replace(
-        settings,
-        corpus_dir=corpus,
-        index_dir=index,
-        encoder=stack.encoder,
-        index_type=stack.index_type,
-        model_cache=settings.model_cache_dir,
+    s = settings.model_copy(
+        update={
+            "corpus_dir": corpus,
+            "index_dir": index,
+            "encoder": stack.encoder,
+            "index_type": stack.index_type,
+            "model_cache": settings.model_cache_dir,
+        }
     )
     return make_library(s, stack.embedder)
 

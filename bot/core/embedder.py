@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Literal, Protocol, Sequence, get_args
 
 import numpy as np
 
@@ -97,7 +97,8 @@ class SentenceTransformerEmbedder:
             return len(self._tokenizer.encode(text, add_special_tokens=False))
 
 
-ENCODERS = ("torch", "onnx-int8")
+Encoder = Literal["torch", "onnx-int8"]  # BOT_ENCODER
+ENCODERS: tuple[str, ...] = get_args(Encoder)
 
 
 def load_embedder(

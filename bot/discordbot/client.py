@@ -28,6 +28,7 @@ from .alerts import CrisisAlerts
 from .feedback import AnswerCache, FeedbackStore, RecentSet
 from .limits import CooldownLimiter
 from .pending import PendingActions
+from .tag_option import UnknownTag
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +309,8 @@ class LibraryBot(commands.AutoShardedBot):
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."
+        elif isinstance(error, UnknownTag):  # the tag option (TagOption): the closest tags
+            message = str(error)
         else:
             log.exception("command %s failed", interaction.command.name if interaction.command else "?", exc_info=error)
             message = "Something went wrong on my side and nothing was changed. Please try again in a moment."

@@ -85,7 +85,7 @@ async def start_bot(tmp_path, monkeypatch):
             cooldown_per_channel=1000,
             feedback_file=tmp_path / "feedback.jsonl",
         )
-        settings = dataclasses.replace(settings, **overrides)
+        settings = settings.model_copy(update=overrides)
         fake = FakeDiscord()
         fake.guild["channels"] += list(extra_channels)
         await fake.start(monkeypatch)

@@ -24,10 +24,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ...core.errors import BotError
 from ...core.pipeline import Kind, Outcome, Question
 from .. import render
 from ..client import NO_MENTIONS, LibraryBot, answer_view
+from ..tag_option import TagOption
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Ask(commands.Cog):
         self,
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, MAX_QUESTION_OPTION],
-        tag: str | None = None,
+        tag: app_commands.Transform[str, TagOption(resolve=False)] | None = None,
     ) -> None:
         """Ask the article library a question; the answer quotes the most relevant passages."""
         started = time.perf_counter()
@@ -120,10 +120,6 @@ class Ask(commands.Cog):
             )
         await self._count_unanswered(outcome)
         self._log("slash", outcome, started, question)
-
-    @ask.autocomplete("tag")
-    async def ask_tag_autocomplete(self, interaction: discord.Interaction, current: str):
-        return tag_choices(self.bot.library, current)
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -224,18 +220,6 @@ def _channel_link(interaction: discord.Interaction) -> str | None:
     if interaction.guild_id is None or interaction.channel_id is None:
         return None
     return f"https://discord.com/channels/{interaction.guild_id}/{interaction.channel_id}"
-
-
-def tag_choices(library, current: str) -> list[app_commands.Choice[str]]:
-    """At most 25 tags matching what the member has typed (case, spaces and # do not matter)."""
-    try:
-        tags = library.complete_tags(current or "", limit=25)
-    except BotError:  # no index yet: an empty list, still within Discord's 3 seconds
-        return []
-    return [
-        app_commands.Choice(name=render.cut(f"{t.display} ({t.articles})", 100), value=render.cut(t.display, 100))
-        for t in tags
-    ]
 
 
 async def setup(bot: LibraryBot) -> None:

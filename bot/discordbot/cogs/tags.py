@@ -8,10 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ...core.errors import BotError
 from .. import render
-from ..client import NO_MENTIONS, LibraryBot, TagPageButton, TagsPageButton, pager_view, send_private
-from .ask import tag_choices
+from ..client import NO_MENTIONS, LibraryBot, TagPageButton, TagsPageButton, pager_view
+from ..tag_option import TagOption
 
 
 class Tags(commands.Cog):
@@ -32,22 +31,14 @@ class Tags(commands.Cog):
 
     @app_commands.command(name="tag", description="Show the articles with a tag and how each one opens")
     @app_commands.describe(name="The tag, for example: post-traumatic growth")
-    async def tag(self, interaction: discord.Interaction, name: str) -> None:
-        """Show the articles with a tag and their opening passage."""
-        try:
-            key = self.library.resolve_tag(name)
-        except BotError as exc:
-            await send_private(interaction, str(exc))
-            return
+    async def tag(self, interaction: discord.Interaction, name: app_commands.Transform[str, TagOption()]) -> None:
+        """Show the articles with a tag and their opening passage; ``name`` is the tag's key (TagOption)."""
+        key = name
         embeds, pages = await self.bot.tag_page(key, 0)
         view = pager_view(TagPageButton, (key,), 0, pages) if len(key) <= 80 else None
         await interaction.response.send_message(
             embeds=embeds, view=view or discord.utils.MISSING, allowed_mentions=NO_MENTIONS
         )
-
-    @tag.autocomplete("name")
-    async def tag_autocomplete(self, interaction: discord.Interaction, current: str):
-        return tag_choices(self.library, current)
 
 
 async def setup(bot: LibraryBot) -> None:
