@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +36,6 @@ MAX_HIGHLIGHTS = 2
 WINDOW_CHARS = 480
 STRONG_MARGIN = 0.15  # relevance this far above the threshold is called a strong match
 
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -59,14 +54,6 @@ class Hit:
     @property
     def relevance(self) -> float:
         return self.score
-
-
-def normalize_question(text: str) -> str:
-    """NFKC, no zero-width or control characters, single spaces."""
-    text = unicodedata.normalize("NFKC", str(text))
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub(" ", text)
-    return " ".join(text.split())
 
 
 def _allowed_rows(index: LoadedIndex, tag_key: str | None, allow_age_restricted: bool) -> np.ndarray | None:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.search import normalize_question, rank
+from ..core.search import rank
 from ..core.store import LoadedIndex
+from ..core.text import normalize
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -31,7 +32,7 @@ class Sample:
 
 
 def best_scores(index: LoadedIndex, embedder, questions: list[str]) -> np.ndarray:
-    texts = [normalize_question(q) for q in questions]
+    texts = [normalize(q) for q in questions]
     vectors = embedder.encode(texts, batch_size=32)
     return np.asarray(
         [max((e for _, _, e in rank(index, v, k=1, query_text=t)), default=-1.0) for v, t in zip(vectors, texts)]
@@ -42,7 +43,7 @@ def answerable_from_dataset(index: LoadedIndex, embedder, ds, source: str) -> li
     """Dataset questions whose top document is relevant: these the bot should answer."""
     out = []
     qids = list(ds.queries)
-    texts = [normalize_question(ds.queries[q]) for q in qids]
+    texts = [normalize(ds.queries[q]) for q in qids]
     vectors = embedder.encode(texts, batch_size=32)
     for qid, v, t in zip(qids, vectors, texts):
         top = rank(index, v, k=1, query_text=t)

@@ -24,8 +24,9 @@ import yaml
 
 from ..core.corpus import CorpusScan, scan_corpus
 from ..core.indexer import refresh_index
-from ..core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, Hit, normalize_question, search
+from ..core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, Hit, search
 from ..core.store import IndexStore, LoadedIndex
+from ..core.text import normalize
 from .cache import CachedEmbedder
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def ask_all(
 
     ``weight``: None (the bot's sentence share), a number, or a function of the question text.
     """
-    texts = [normalize_question(q.text) for q in questions]
+    texts = [normalize(q.text) for q in questions]
     vectors = embedder.encode(texts, batch_size=32)
     out = []
     for q, text, vec in zip(questions, texts, vectors):

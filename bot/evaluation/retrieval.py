@@ -25,8 +25,9 @@ import numpy as np
 from ..core.corpus import Article, CorpusScan
 from ..core.embedder import Embedder
 from ..core.indexer import ChunkSettings, refresh_index
-from ..core.search import BM25_DEPTH, DEFAULT_FUSION_ALPHA, normalize_question, rank, sentence_weight
+from ..core.search import BM25_DEPTH, DEFAULT_FUSION_ALPHA, rank, sentence_weight
 from ..core.store import IndexStore, LoadedIndex
+from ..core.text import normalize
 from .cache import CachedEmbedder
 from .metrics import lower_percentile
 
@@ -231,7 +232,7 @@ def evaluate(
     from ranx import evaluate as ranx_evaluate
 
     qids = list(ds.queries)
-    texts = [normalize_question(ds.queries[q]) for q in qids]
+    texts = [normalize(ds.queries[q]) for q in qids]
     vectors = embedder.encode(texts, batch_size=32)
     qrels = Qrels(ds.qrels)
     results = []
