@@ -1,5 +1,9 @@
 """The Discord client: a thin adapter over the library. Cogs check input, defer, call one core
 function in a worker thread, and render the result. Nothing here blocks the event loop.
+
+A little over 300 lines: the bot class and the persistent buttons it registers at start-up (their
+custom ids outlive a restart, and their callbacks read the bot's library and service) belong
+together; the cogs and the rendering live in their own modules.
 """
 
 from __future__ import annotations
