@@ -15,7 +15,6 @@ from typing import Any, Mapping
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .core.embedder import Encoder
@@ -287,6 +286,11 @@ def _field(key: str) -> FieldInfo | None:
     )
 
 
+def variable_names() -> set[str]:
+    """Every environment variable the settings read (the README's configuration table lists them)."""
+    return {_env_name((key,)) for key in Settings.model_fields}
+
+
 def _env_name(loc: tuple[int | str, ...]) -> str:
     key = str(loc[0])
     field = _field(key)
@@ -295,7 +299,7 @@ def _env_name(loc: tuple[int | str, ...]) -> str:
     return key if key.isupper() else f"BOT_{key.upper()}"
 
 
-def _one_line(error: ErrorDetails) -> str:
+def _one_line(error: Mapping[str, Any]) -> str:
     """One pydantic error as one line naming the variable and what it allows."""
     raw = error.get("input")
     shown = f"'{raw[:40]}'" if isinstance(raw, str) else repr(raw)
