@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 import time
 
 import pytest
@@ -11,20 +10,7 @@ import bot
 import bot.app
 from bot.__main__ import main
 from bot.settings import Settings, SettingsError
-from helpers.library import ROOT
 from helpers.pages import FOOTER_YEAR_PAGE
-
-
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch, real_embedder, model_cache):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(ROOT / "corpus", corpus)
-    monkeypatch.setattr(bot.app, "load_embedder", lambda model=None, **kw: real_embedder)
-    monkeypatch.setenv("BOT_CORPUS_DIR", str(corpus))
-    monkeypatch.setenv("BOT_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.setenv("BOT_MODEL_CACHE", str(model_cache))  # the safety models, trained once per session
-    monkeypatch.chdir(tmp_path)  # no .env or corpus/ of the developer's leaks in
-    return tmp_path
 
 
 def test_ask_builds_the_index_first_and_answers_in_json(cli_env, capsys):
