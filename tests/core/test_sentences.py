@@ -3,12 +3,11 @@
 import numpy as np
 import pytest
 
-from bot.core.answer import Quote
 from bot.core.search import STRONG_MARGIN, WINDOW_CHARS, describe_relevance, search, sentence_weight
 from bot.core.sentences import SentenceIndex, sentence_units
 from bot.core.text import sentence_spans
 from bot.core.vectors import VectorIndex
-from helpers.library import make_test_library, write_article
+from helpers.library import make_test_library, quote_of, write_article
 
 LONG = (
     "Consent is an ongoing conversation between partners. "
@@ -84,22 +83,9 @@ def test_relevance_in_words_and_sentence_weight_by_length():
 
 
 def test_excerpt_marks_every_span_inside_the_window():
-    q = Quote(
-        text="One two. Three four. Five six.",
-        title="t",
-        article="a",
-        passage="p",
-        score=0.5,
-        tags=(),
-        site=None,
-        url=None,
-        highlights=((9, 20),),
-        window=(9, 30),
-    )
+    q = quote_of("One two. Three four. Five six.", ((9, 20),), (9, 30))
     assert q.excerpt(("<b>", "</b>")) == "…<b>Three four.</b> Five six."
-    assert (
-        Quote(text="x", title="t", article="a", passage="p", score=0.5, tags=(), site=None, url=None).excerpt() == "x"
-    )
+    assert quote_of("x").excerpt() == "x"
 
 
 def test_without_a_sentence_index_search_still_ranks_passages(consent_library):
@@ -118,35 +104,13 @@ def test_without_a_sentence_index_search_still_ranks_passages(consent_library):
 def test_an_excerpt_within_a_limit_keeps_whole_sentences_around_the_answer():
     text = "Alpha one two. Beta three four. The answer is here. Gamma five six. Delta seven eight."
     s = text.index("The answer")
-    q = Quote(
-        text=text,
-        title="t",
-        article="a",
-        passage="p",
-        score=0.5,
-        tags=(),
-        site=None,
-        url=None,
-        highlights=((s, s + len("The answer is here.")),),
-        window=(0, len(text)),
-    )
+    q = quote_of(text, ((s, s + len("The answer is here.")),), (0, len(text)))
     assert q.excerpt(limit=200) == text.replace("The answer is here.", "**The answer is here.**")
     assert q.excerpt(limit=40) == "…**The answer is here.** Gamma five six.…"  # the next sentence first
     assert q.excerpt(limit=19) == "…**The answer is here.**…"
     assert q.excerpt(limit=12) == "…**The answer is here.**…"  # the answering sentence is never cut
     long = "word " * 120 + "end."
-    q2 = Quote(
-        text=long,
-        title="t",
-        article="a",
-        passage="p",
-        score=0.5,
-        tags=(),
-        site=None,
-        url=None,
-        highlights=((0, len(long)),),
-        window=(0, len(long)),
-    )
+    q2 = quote_of(long, ((0, len(long)),), (0, len(long)))
     assert q2.excerpt(limit=40).endswith("…") and len(q2.excerpt(limit=40)) < 50  # over WHOLE_SENTENCE: cut
-    plain = Quote(text=text, title="t", article="a", passage="p", score=0.5, tags=(), site=None, url=None)
+    plain = quote_of(text)
     assert plain.excerpt(limit=35) == "Alpha one two. Beta three four.…"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from bot.core.answer import Quote
 from bot.core.safety import SafetyInfo, messages
 from bot.discordbot import render
-from helpers.library import make_test_library
+from helpers.library import make_test_library, quote_of
 
 
 def test_cut_never_splits_a_word_when_it_can_avoid_it():
@@ -119,18 +119,7 @@ def test_the_label_and_the_growth_note_only_when_they_apply():
 
 
 def test_markdown_in_a_passage_cannot_break_the_bold():
-    q = Quote(
-        text="Say *yes* or __no__. Then stop.",
-        title="t",
-        article="a.md",
-        passage="p",
-        score=0.5,
-        tags=(),
-        site=None,
-        url=None,
-        highlights=((0, 20),),
-        window=(0, 31),
-    )
+    q = quote_of("Say *yes* or __no__. Then stop.", ((0, 20),), (0, 31), article="a.md")
     assert render.quote_text(q) == r"**Say \*yes\* or \_\_no\_\_.** Then stop."
 
 

@@ -69,3 +69,14 @@ def write_article(folder: Path, name: str, title: str, body: str, tags=(), **met
 def make_test_library(corpus: Path, index: Path, embedder, *, policy: SafetyPolicy | None = None, **kwargs) -> Library:
     """A library over ``corpus``; its safety policy is the precise rules alone unless one is given."""
     return Library(corpus, index, embedder, policy or SafetyPolicy(learned=False), **kwargs)
+
+
+def quote_of(text: str, highlights: tuple[tuple[int, int], ...] = (), window: tuple[int, int] | None = None, **kw):
+    """A Quote of ``text`` with the answering spans and excerpt window given; other fields placeholders
+    unless named in ``kw``."""
+    from dataclasses import replace
+
+    from bot.core.answer import Quote
+
+    quote = Quote(text, "t", "a", "p", 0.5, (), None, None, highlights=highlights, window=window)
+    return replace(quote, **kw) if kw else quote
