@@ -16,10 +16,10 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="session")
-def onnx_embedder(onnx_cache_dir):
+def onnx_embedder(model_cache):
     from bot.core.onnx_encoder import OnnxEmbedder
 
-    return OnnxEmbedder(cache_dir=onnx_cache_dir)
+    return OnnxEmbedder(cache_dir=model_cache)  # the export is kept with the models (about 15 s to make)
 
 
 def _texts():
@@ -44,12 +44,12 @@ def test_the_encoder_is_named_by_its_export_and_cached(onnx_embedder, tmp_path_f
     assert onnx_embedder.dimension == 384 and onnx_embedder.max_tokens == 256
 
 
-def test_the_int8_encoder_encodes_without_torch(onnx_embedder, onnx_cache_dir):
+def test_the_int8_encoder_encodes_without_torch(onnx_embedder, model_cache):
     """Once exported, the int8 encoder runs in a process that never imports torch (its point)."""
     code = (
         "import sys\n"
         "from bot.core.embedder import load_embedder\n"
-        f"e = load_embedder(encoder='onnx-int8', cache_dir={str(onnx_cache_dir)!r})\n"
+        f"e = load_embedder(encoder='onnx-int8', cache_dir={str(model_cache)!r})\n"
         "v = e.encode(['how does trust come back after trauma?'])\n"
         "print(v.shape[1], 'torch' in sys.modules)\n"
     )

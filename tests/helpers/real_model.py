@@ -123,9 +123,3 @@ def safety_policy(real_embedder):
     """The real safety policy: the learned crisis model and claim guard, trained once per session
     (or read from the model folder)."""
     return _real.get_policy()
-
-
-@pytest.fixture(scope="session")
-def onnx_cache_dir(model_cache) -> Path:
-    """Where the int8 ONNX export is cached (the export takes about 15 s): the session's model folder."""
-    return model_cache
