@@ -125,7 +125,7 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     e.add_argument(
         "--set",
         default="seed,dev",
-        help="comma-separated: seed, dev, blind (report only), or a folder "
+        help="comma-separated: seed, dev, dev2, blind (report only), or a folder "
         "with questions.yaml and articles/ (default: %(default)s)",
     )
     e.add_argument("--work", default="index/eval", help="where indexes and cached vectors go (default: %(default)s)")

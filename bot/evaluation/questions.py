@@ -8,8 +8,11 @@ fusion and sentence evidence) and its first ``top_k`` quotes are read. Reported 
 question: the share of answerable questions whose answering sentence is in a quote (and in a
 highlighted span), and the share of unanswerable ones that quote anything.
 
-Sets: ``dev`` (tests/data/dev/retrieval, tuned on), ``blind`` (tests/data/blind/retrieval, only
-reported), ``seed`` (tests/data/seed_questions.yaml: a phrase of the passage, and off-topic questions).
+Sets: ``dev`` (tests/data/dev/retrieval, tuned on), ``dev2`` (tests/data/dev/retrieval2: ten
+more articles and 510 questions, 190 unanswerable and close to an article's topic; written to
+train a learned ranker that was not adopted, kept as a second development set), ``blind``
+(tests/data/blind/retrieval, only reported), ``seed`` (tests/data/seed_questions.yaml: a phrase of
+the passage, and off-topic questions).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent.parent
 SETS = {
     "dev": ROOT / "tests" / "data" / "dev" / "retrieval",
+    "dev2": ROOT / "tests" / "data" / "dev" / "retrieval2",
     "blind": ROOT / "tests" / "data" / "blind" / "retrieval",
     "seed": ROOT / "tests" / "data" / "seed_questions.yaml",
 }
@@ -82,9 +86,8 @@ def build_library_index(articles: Path | None, work: Path, embedder) -> LoadedIn
     scan = scan_corpus(SEED_CORPUS)
     extra = scan_corpus(articles).articles if articles else []
     scan = CorpusScan(articles=scan.articles + extra)
-    slug = f"questions-{'seed' if articles is None else articles.parent.parent.name}-" + "".join(
-        c if c.isalnum() else "-" for c in embedder.name
-    )
+    where = "seed" if articles is None else f"{articles.parent.parent.name}-{articles.parent.name}"
+    slug = f"questions-{where}-" + "".join(c if c.isalnum() else "-" for c in embedder.name)
     store = IndexStore(work / slug)
     cached = CachedEmbedder(embedder, work / "cache")
     try:
