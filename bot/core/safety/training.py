@@ -38,8 +38,11 @@ from .resources import SafetyDataError
 log = logging.getLogger(__name__)
 
 # Calibration targets on the development split (chosen there; docs/safety.md):
-CARD_ON_NONE = 0.01  # at most this share of harmless messages get a card from the model
-CARD_ON_CHECK_IN = 0.08  # at most this share of messages that need only a check-in get a card
+# The card budgets were 0.01 and 0.08 until 2026-11-28; on the development split (1,137 messages)
+# 0.015 and 0.12 raise the crisis messages carded from 0.800 to 0.864 while harmless ones carded go
+# from 0.9% to 1.5% (the target is at most 2%).
+CARD_ON_NONE = 0.015  # at most this share of harmless messages get a card from the model
+CARD_ON_CHECK_IN = 0.12  # at most this share of messages that need only a check-in get a card
 CHECK_IN_RECALL = 0.97  # at least this share of risky messages get a check-in or a card
 CHECK_IN_FLOOR = 0.05  # never check in below this score, whatever the recall target asks
 CARD_FLOOR = 0.3
@@ -58,7 +61,10 @@ class TrainingData:
         train_files, dev_files = packaged("train"), packaged("dev")
         if not train_files or not dev_files:
             raise SafetyDataError("bot/data/safety: the training or development examples are missing")
-        settings = f"{TRAINER_VERSION}\0{HIDDEN}\0{ALPHA}\0{DROPOUT}\0{SEEDS}\0{EPOCHS}\0{encoder_name}\0"
+        settings = (
+            f"{TRAINER_VERSION}\0{HIDDEN}\0{ALPHA}\0{DROPOUT}\0{SEEDS}\0{EPOCHS}\0{encoder_name}\0"
+            f"{CARD_ON_NONE}\0{CARD_ON_CHECK_IN}\0{CHECK_IN_RECALL}\0{CHECK_IN_FLOOR}\0{CARD_FLOOR}\0"
+        )
         key = hashlib.sha256(settings.encode() + fingerprint([*train_files, *dev_files]).encode()).hexdigest()[:16]
         return cls(load_examples(train_files), load_examples(dev_files), key)
 
