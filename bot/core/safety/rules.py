@@ -4,6 +4,8 @@ Only rules that are precise on their own stay here (the learned model does the r
 - seeking a method or the means of suicide ("how many of my pills would it take");
 - explicit first-person intent, especially with a time ("I'm going to kill myself tonight",
   "he forced me last night");
+- a plain statement of being in danger now ("I'm not safe at home tonight", "I am in danger"), or
+  of a partner keeping one in ("my girlfriend won't let me leave the apartment");
 - negation guards: a clause that denies risk ("I have no intention of hurting myself") is taken
   out before the model reads the sentence;
 - idioms that are spelling slips ("die my hair" is "dye my hair"), rewritten before the model
@@ -108,6 +110,21 @@ ASSAULT_RECENT = _p(
     r"groped)\s+me|i was (?:raped|sexually assaulted|assaulted|drugged|roofied))\b",
 )
 # Clauses that deny risk. Removed before the model reads the sentence; the rest still counts.
+# Being in danger now, said plainly in the first person: "not safe" with a place or a person (not
+# "not safe to drive"), or "in danger" (not "in danger of failing").
+DANGER_NOW = _p(
+    r"\b(?:i'?m|im|i am)\s+(?:really\s+|just\s+)?not\s+safe\s+(?:at home|here|in (?:my|this|the|our) "
+    r"(?:house|home|flat|apartment|room|car)|with (?:him|her|them|my \w+))\b",
+    r"\b(?:i'?m|im|i am)\s+in\s+(?:immediate\s+)?danger\b(?!\s+of\b)",
+)
+
+# A partner keeping one in (a parent who will not let a teenager out is not this).
+_PARTNER = r"(?:girlfriend|boyfriend|husband|wife|partner|fianc[eé]e?|gf|bf|ex)"
+CONFINED = _p(
+    r"\bmy\s+" + _PARTNER + r"\s+(?:won'?t|will not|doesn'?t|does not|never)\s+let(?:s)?\s+me\s+leave\b",
+    r"\bmy\s+" + _PARTNER + r"\s+(?:locks|locked|keeps|kept)\s+me\s+(?:in|inside|locked in)\b",
+)
+
 NEGATION = _p(
     r"\b(?:i\s+have\s+|i've\s+|ive\s+|i\s+had\s+)?(?:no|not any|zero)\s+(?:intention|intentions|plans?|desire|urge|wish|"
     r"thoughts?)\s+(?:of|to|about|on)\s+(?:\w+\s+){0,2}?(?:hurting|harming|killing|ending|hurt|harm|kill|end|dying|die|"
@@ -195,6 +212,12 @@ def check(text: str) -> RuleHits:
     if ASSAULT_RECENT.search(text):
         crisis.append("sexual_assault")
         reasons.append("assault_recent")
+    if DANGER_NOW.search(text):
+        crisis.append("immediate_danger")
+        reasons.append("danger_now")
+    if CONFINED.search(text):
+        crisis.append("partner_violence")
+        reasons.append("confined_by_partner")
     means = bool(MEANS_LOCATION.search(text))
     if means:
         reasons.append("means_location")

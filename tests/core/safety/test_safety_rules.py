@@ -86,3 +86,32 @@ def test_long_messages_are_read_in_full_as_windows_of_three_sentences():
     units = message_units(filler + "Tonight I am going to kill myself. " + filler)
     assert len(units) > 1 and any("kill myself" in u for u in units[1:])
     assert "suicide" in check(units[0]).crisis
+
+
+@pytest.mark.parametrize(
+    "text, danger",
+    [
+        ("I'm not safe at home tonight", True),
+        ("im not safe with him", True),
+        ("I am in danger, please", True),
+        ("I'm not safe to drive tonight", False),
+        ("I'm in danger of failing maths", False),
+        ("is it safe at home to use a heater overnight?", False),
+    ],
+)
+def test_being_in_danger_now_said_plainly(text, danger):
+    assert ("immediate_danger" in check(text).crisis) is danger
+
+
+@pytest.mark.parametrize(
+    "text, confined",
+    [
+        ("my girlfriend won't let me leave the apartment", True),
+        ("my husband locks me in when he goes to work", True),
+        ("my bf wont let me leave his place", True),
+        ("my mum won't let me leave the house until my homework is done", False),
+        ("my girlfriend won't let me pay for dinner lol", False),
+    ],
+)
+def test_a_partner_keeping_one_in(text, confined):
+    assert ("partner_violence" in check(text).crisis) is confined
