@@ -89,29 +89,21 @@ def test_long_messages_are_read_in_full_as_windows_of_three_sentences():
 
 
 @pytest.mark.parametrize(
-    "text, danger",
+    "text, category",
     [
-        ("I'm not safe at home tonight", True),
-        ("im not safe with him", True),
-        ("I am in danger, please", True),
-        ("I'm not safe to drive tonight", False),
-        ("I'm in danger of failing maths", False),
-        ("is it safe at home to use a heater overnight?", False),
+        ("I'm not safe at home tonight", "immediate_danger"),
+        ("im not safe with him", "immediate_danger"),
+        ("I am in danger, please", "immediate_danger"),
+        ("I'm not safe to drive tonight", None),
+        ("I'm in danger of failing maths", None),
+        ("is it safe at home to use a heater overnight?", None),
+        ("my girlfriend won't let me leave the apartment", "partner_violence"),
+        ("my husband locks me in when he goes to work", "partner_violence"),
+        ("my bf wont let me leave his place", "partner_violence"),
+        ("my mum won't let me leave the house until my homework is done", None),
+        ("my girlfriend won't let me pay for dinner lol", None),
     ],
 )
-def test_being_in_danger_now_said_plainly(text, danger):
-    assert ("immediate_danger" in check(text).crisis) is danger
-
-
-@pytest.mark.parametrize(
-    "text, confined",
-    [
-        ("my girlfriend won't let me leave the apartment", True),
-        ("my husband locks me in when he goes to work", True),
-        ("my bf wont let me leave his place", True),
-        ("my mum won't let me leave the house until my homework is done", False),
-        ("my girlfriend won't let me pay for dinner lol", False),
-    ],
-)
-def test_a_partner_keeping_one_in(text, confined):
-    assert ("partner_violence" in check(text).crisis) is confined
+def test_danger_now_and_a_partner_keeping_one_in(text, category):
+    """Said plainly, being in danger now or kept in by a partner is a card; look-alikes are not."""
+    assert check(text).crisis == ((category,) if category else ())
