@@ -109,7 +109,6 @@ ASSAULT_RECENT = _p(
     + r"\b[^.?!]{0,40}\b(?:(?:he|she|they|someone|a guy|a man)\s+(?:raped|forced|assaulted|molested|drugged|"
     r"groped)\s+me|i was (?:raped|sexually assaulted|assaulted|drugged|roofied))\b",
 )
-# Clauses that deny risk. Removed before the model reads the sentence; the rest still counts.
 # Being in danger now, said plainly in the first person: "not safe" with a place or a person (not
 # "not safe to drive"), or "in danger" (not "in danger of failing").
 DANGER_NOW = _p(
@@ -125,6 +124,7 @@ CONFINED = _p(
     r"\bmy\s+" + _PARTNER + r"\s+(?:locks|locked|keeps|kept)\s+me\s+(?:in|inside|locked in)\b",
 )
 
+# Clauses that deny risk. Removed before the model reads the sentence; the rest still counts.
 NEGATION = _p(
     r"\b(?:i\s+have\s+|i've\s+|ive\s+|i\s+had\s+)?(?:no|not any|zero)\s+(?:intention|intentions|plans?|desire|urge|wish|"
     r"thoughts?)\s+(?:of|to|about|on)\s+(?:\w+\s+){0,2}?(?:hurting|harming|killing|ending|hurt|harm|kill|end|dying|die|"
