@@ -11,7 +11,8 @@ highlighted span), and the share of unanswerable ones that quote anything.
 Sets: ``dev`` (tests/data/dev/retrieval, tuned on), ``dev2`` (tests/data/dev/retrieval2: ten
 more articles and 510 questions, 190 unanswerable and close to an article's topic; written to
 train a learned ranker that was not adopted, kept as a second development set), ``blind``
-(tests/data/blind/retrieval, only reported), ``seed`` (tests/data/seed_questions.yaml: a phrase of
+(tests/data/blind/retrieval, only reported), ``blind2`` (tests/data/blind/retrieval2, a second blind
+set: six more articles, 130 questions; only reported), ``seed`` (tests/data/seed_questions.yaml: a phrase of
 the passage, and off-topic questions).
 """
 
@@ -40,6 +41,7 @@ SETS = {
     "dev": ROOT / "tests" / "data" / "dev" / "retrieval",
     "dev2": ROOT / "tests" / "data" / "dev" / "retrieval2",
     "blind": ROOT / "tests" / "data" / "blind" / "retrieval",
+    "blind2": ROOT / "tests" / "data" / "blind" / "retrieval2",
     "seed": ROOT / "tests" / "data" / "seed_questions.yaml",
 }
 SEED_CORPUS = ROOT / "corpus"
