@@ -1,7 +1,8 @@
 """Labelled messages for training, calibrating and measuring crisis detection (JSON Lines, validated).
 
 One object per line: ``text``, ``expect`` (crisis, check_in, none), ``category`` (one of the five
-for crisis and check_in, null for none), ``supporter``, ``minor``, ``kind``. The training and
+for crisis and check_in; for none, null, "none", or the category a harmless look-alike resembles,
+kept as ``resembles``), ``supporter``, ``minor``, ``kind``. The training and
 development files ship in bot/data/safety/; the blind batch lives in tests/data/blind/.
 """
 
@@ -31,7 +32,17 @@ class Example(BaseModel):
     supporter: bool = False
     minor: bool = False
     kind: str = ""
+    resembles: Category | None = None  # a harmless message's look-alike category, when its writer gave one
     source: str = ""  # the file it came from (set by the loader)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _look_alike(cls, data: object) -> object:
+        """A harmless message may name the category it looks like; it is not its category."""
+        if isinstance(data, dict) and data.get("expect") == "none" and data.get("category") is not None:
+            category = data["category"]
+            data = {**data, "category": None, "resembles": None if category == "none" else category}
+        return data
 
     @model_validator(mode="after")
     def _category_matches_level(self) -> Example:

@@ -132,3 +132,21 @@ def test_the_consent_note_is_short_and_fries():
     assert len(note) < 300 and len(messages().claim_note) < 200
     for word in ("freely given", "reversible", "informed", "enthusiastic", "specific"):
         assert word in note.lower()
+
+
+def test_labelled_messages_are_validated_and_a_look_alike_category_is_kept_apart():
+    from bot.core.safety.examples import parse_examples
+
+    lines = [
+        '{"text": "this exam is killing me", "expect": "none", "category": "suicide"}',
+        '{"text": "what is consent", "expect": "none", "category": "none"}',
+        '{"text": "he hit me again", "expect": "crisis", "category": "partner_violence"}',
+    ]
+    idiom, question, risky = parse_examples("\n".join(lines), "t.jsonl")
+    assert (idiom.category, idiom.resembles, idiom.risky) == (None, "suicide", False)
+    assert (question.category, question.resembles) == (None, None)
+    assert (risky.category, risky.resembles, risky.risky) == ("partner_violence", None, True)
+    with pytest.raises(SafetyDataError, match="t.jsonl:1: .*category is required"):
+        parse_examples('{"text": "i want to die", "expect": "crisis"}', "t.jsonl")
+    with pytest.raises(SafetyDataError, match="t.jsonl:1: resembles"):
+        parse_examples('{"text": "x", "expect": "none", "category": "weather"}', "t.jsonl")
