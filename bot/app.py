@@ -20,16 +20,29 @@ def make_policy(settings: Settings) -> SafetyPolicy:
     return SafetyPolicy(book, text=text, moderators_alerted=settings.crisis_alert_channel is not None)
 
 
-def make_library(settings: Settings, embedder=None, *, on_model_load: Callable[[], None] | None = None) -> Library:
+def make_library(
+    settings: Settings,
+    embedder=None,
+    *,
+    on_model_load: Callable[[], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> Library:
     """The library; the model loads on first use unless an embedder is given (tests, benchmarks).
 
-    ``on_model_load`` is called just before the model loads (the CLI says so: it takes seconds).
+    ``on_model_load`` is called just before the model loads (the CLI says so: it takes seconds);
+    ``notify`` hears a line before the encoder is tuned (once per machine, a minute or two).
     """
 
     def load():
         if on_model_load is not None:
             on_model_load()
-        return load_embedder(settings.model, encoder=settings.encoder, cache_dir=settings.model_cache_dir)
+        return load_embedder(
+            settings.model,
+            encoder=settings.encoder,
+            cache_dir=settings.model_cache_dir,
+            tune=settings.tune,
+            notify=notify,
+        )
 
     return Library(
         settings.corpus_dir,

@@ -20,8 +20,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .core.embedder import Encoder
+from .core.embedder import Encoder, Tune
 from .core.errors import BotError
+from .core.models import is_default_model
 from .core.safety.resources import normalize_locale
 from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, DEFAULT_MIN_SCORES
 from .core.vectors import IndexType
@@ -87,6 +88,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index")
     model: str = "all-MiniLM-L6-v2"
     encoder: Encoder = "torch"
+    tune: Tune = "auto"  # fine-tune the model on members' questions first (bot/core/tuning.py)
     index_type: IndexType = "auto"
     model_cache: Path | None = None  # exported encoders; default: index_dir/models
     # None: the calibrated threshold of the encoder (DEFAULT_MIN_SCORES)
@@ -153,7 +155,7 @@ class Settings(BaseSettings):
                 data["auto_refresh_minutes"] = minutes
         return data
 
-    @field_validator("encoder", "index_type", mode="before")
+    @field_validator("encoder", "index_type", "tune", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
@@ -241,7 +243,12 @@ class Settings(BaseSettings):
         """BOT_MIN_SCORE, or the threshold calibrated for the encoder."""
         if self.min_score is not None:
             return self.min_score
-        return DEFAULT_MIN_SCORES.get(self.encoder, DEFAULT_MIN_SCORE)
+        return DEFAULT_MIN_SCORES.get((self.encoder, self.tuned), DEFAULT_MIN_SCORE)
+
+    @property
+    def tuned(self) -> bool:
+        """Whether the encoder is fine-tuned on members' questions (BOT_TUNE; auto: the bundled model)."""
+        return self.tune == "on" or (self.tune == "auto" and is_default_model(self.model))
 
     @property
     def model_cache_dir(self) -> Path:

@@ -57,7 +57,10 @@ def run(args: BenchOptions, settings: Settings | None = None) -> dict:
     stacks = [baseline, product]
     # torch first: importing faiss before torch loads two OpenMP runtimes and slows both.
     for stack in stacks:
-        stack.embedder = load_embedder(settings.model, encoder=stack.encoder, cache_dir=settings.model_cache_dir)
+        # Both stacks read the configured model, tuned or not (the same network: tuning changes no timing).
+        stack.embedder = load_embedder(
+            settings.model, encoder=stack.encoder, cache_dir=settings.model_cache_dir, tune=settings.tune
+        )
     import faiss
 
     faiss.omp_set_num_threads(1)  # serving: one query at a time per thread

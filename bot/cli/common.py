@@ -58,7 +58,7 @@ def say(line: str) -> None:
 def library_of(args: argparse.Namespace) -> Library:
     from ..app import make_library
 
-    return make_library(settings_of(args), on_model_load=lambda: say("Loading the model…"))
+    return make_library(settings_of(args), on_model_load=lambda: say("Loading the model…"), notify=say)
 
 
 def prepare(library: Library, *, build: bool) -> None:

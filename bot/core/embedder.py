@@ -10,13 +10,14 @@ import copy
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol, Sequence, get_args
 
 import numpy as np
 
 from .errors import ModelError
-from .models import DEFAULT_MODEL, resolve_model  # noqa: F401 (imported from here by callers)
+from .models import DEFAULT_MODEL, is_default_model, resolve_model  # noqa: F401 (imported from here by callers)
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,9 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """sentence-transformers on the CPU (the reference encoder)."""
 
-    def __init__(self, model: str | None = None, *, device: str = "cpu") -> None:
+    def __init__(self, model: str | None = None, *, device: str = "cpu", name: str | None = None) -> None:
         self.name, load_from = resolve_model(model)
+        self.name = name or self.name
         if Path(load_from).exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder needs no hub; never wait on one
         try:
@@ -101,19 +103,41 @@ Encoder = Literal["torch", "onnx-int8"]  # BOT_ENCODER
 ENCODERS: tuple[str, ...] = get_args(Encoder)
 
 
+Tune = Literal["auto", "on", "off"]  # BOT_TUNE
+TUNES: tuple[str, ...] = get_args(Tune)
+
+
 def load_embedder(
-    model: str | None = None, *, encoder: str = "torch", cache_dir: Path | str = "index/models"
+    model: str | None = None,
+    *,
+    encoder: str = "torch",
+    cache_dir: Path | str = "index/models",
+    tune: str = "auto",
+    notify: Callable[[str], None] | None = None,
 ) -> Embedder:
     """The configured embedder. One place, so the CLI, the bot and benchmarks load it alike.
 
     ``encoder``: "torch" (sentence-transformers, the reference) or "onnx-int8" (the model exported
     to int8 ONNX on first use, cached in ``cache_dir``).
+    ``tune``: "on" fine-tunes the model on members' questions first (``tuning.py``, once, cached in
+    ``cache_dir``); "auto" does so for the bundled default model only (the questions are English,
+    and the thresholds are calibrated for it); "off" uses the model as it is. ``notify`` hears a
+    line before a tuning starts.
     """
-    log.info("loading embedding model %s (%s)", model or DEFAULT_MODEL, encoder)
+    if encoder not in ENCODERS:
+        raise ModelError(f"unknown encoder '{encoder}' (use one of: {', '.join(ENCODERS)})")
+    if tune not in TUNES:
+        raise ModelError(f"unknown BOT_TUNE '{tune}' (use one of: {', '.join(TUNES)})")
+    identity: str | None = None
+    load_from = model
+    if tune == "on" or (tune == "auto" and is_default_model(model)):
+        from .tuning import tuned_model
+
+        identity, folder = tuned_model(model, cache_dir, notify=notify)
+        load_from = str(folder)
+    log.info("loading embedding model %s (%s)", identity or model or DEFAULT_MODEL, encoder)
     if encoder == "onnx-int8":
         from .onnx_encoder import OnnxEmbedder
 
-        return OnnxEmbedder(model, cache_dir=cache_dir)
-    if encoder != "torch":
-        raise ModelError(f"unknown encoder '{encoder}' (use one of: {', '.join(ENCODERS)})")
-    return SentenceTransformerEmbedder(model)
+        return OnnxEmbedder(load_from, cache_dir=cache_dir, name=identity)
+    return SentenceTransformerEmbedder(load_from, name=identity)

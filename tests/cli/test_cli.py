@@ -71,7 +71,7 @@ def test_index_info_tags_and_tag(cli_env, capsys):
     capsys.readouterr()
     assert main(["index", "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["model"] == "sentence-transformers/all-MiniLM-L6-v2" and info["dimension"] == 384
+    assert info["model"].startswith("sentence-transformers/all-MiniLM-L6-v2+tuned:") and info["dimension"] == 384
     assert info["passages"] == 7 and info["articles"] == 1
     assert main(["tags"]) == 0
     out = capsys.readouterr().out

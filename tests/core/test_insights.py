@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from bot.core.insights import THEME_DISTANCE, UnansweredLog, cluster_questions, gather, theme_labels
+from bot.core.insights import UnansweredLog, cluster_questions, gather, theme_distance, theme_labels
 from helpers.library import FakeEmbedder, make_test_library, write_article
 
 NOW = time.mktime((2026, 3, 10, 12, 0, 0, 0, 0, 0)) - time.timezone  # 2026-03-10 12:00 UTC
@@ -90,7 +90,7 @@ def test_themes_only_with_kept_text(tmp_path):
     assert gather(tmp_path / "f.jsonl", unanswered, None, days=1, keep_question=False, now=NOW).themes is None
 
 
-# Hand-written unanswered questions in themes: the first set chose THEME_DISTANCE, the second checked it.
+# Hand-written unanswered questions in themes: the first set chose the theme distances, the second checked them.
 CHOSE = [
     [
         "how do I talk to my partner about pornography",
@@ -141,9 +141,9 @@ def test_themes_with_the_real_encoder_follow_the_written_themes(real_embedder, g
     written = [i for i, g in enumerate(groups) for _ in g]
     vectors = np.asarray(real_embedder.encode(questions), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    found = theme_labels(vectors, THEME_DISTANCE)
+    found = theme_labels(vectors, theme_distance(real_embedder.name))
     score = adjusted_rand_score(written, found)
     print(f"{len(set(found.tolist()))} themes for {len(groups)} written; adjusted Rand {score:.2f}")
     assert score >= least
-    themes = cluster_questions(questions, real_embedder.encode)
+    themes = cluster_questions(questions, real_embedder.encode, distance=theme_distance(real_embedder.name))
     assert len(themes) == len(set(found.tolist())) and sum(t.count for t in themes) == len(questions)

@@ -17,9 +17,10 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture(scope="session")
 def onnx_embedder(model_cache):
-    from bot.core.onnx_encoder import OnnxEmbedder
+    from bot.core.embedder import load_embedder
 
-    return OnnxEmbedder(cache_dir=model_cache)  # the export is kept with the models (about 15 s to make)
+    # The default: the tuned model (as real_embedder), exported; kept with the models (about 15 s to make).
+    return load_embedder(encoder="onnx-int8", cache_dir=model_cache)
 
 
 def _texts():
@@ -40,7 +41,8 @@ def test_int8_embeddings_match_sentence_transformers(onnx_embedder, real_embedde
 
 
 def test_the_encoder_is_named_by_its_export_and_cached(onnx_embedder, tmp_path_factory):
-    assert onnx_embedder.name.startswith("sentence-transformers/all-MiniLM-L6-v2+onnx-int8:")
+    assert onnx_embedder.name.startswith("sentence-transformers/all-MiniLM-L6-v2+tuned:")
+    assert "+onnx-int8:" in onnx_embedder.name
     assert onnx_embedder.dimension == 384 and onnx_embedder.max_tokens == 256
 
 
@@ -72,7 +74,7 @@ def test_seed_retrieval_with_the_int8_encoder(onnx_embedder, tmp_path):
         tmp_path / "index",
         onnx_embedder,
         SafetyPolicy(learned=False),
-        min_score=DEFAULT_MIN_SCORES["onnx-int8"],
+        min_score=DEFAULT_MIN_SCORES[("onnx-int8", True)],
     )
     lib.load()
     assert lib.index.manifest["model"] == onnx_embedder.name
@@ -88,8 +90,14 @@ def test_each_encoder_gets_its_calibrated_threshold_unless_one_is_set():
     from bot.core.search import DEFAULT_MIN_SCORES
     from bot.settings import Settings
 
-    assert Settings.from_env({}, dotenv=False).relevance_threshold == DEFAULT_MIN_SCORES["torch"] == 0.39
-    assert Settings.from_env({"BOT_ENCODER": "onnx-int8"}, dotenv=False).relevance_threshold == 0.43
+    def threshold(**env: str) -> float:
+        return Settings.from_env(env, dotenv=False).relevance_threshold
+
+    assert threshold() == DEFAULT_MIN_SCORES[("torch", True)] == 0.37
+    assert threshold(BOT_ENCODER="onnx-int8") == DEFAULT_MIN_SCORES[("onnx-int8", True)]
+    assert threshold(BOT_TUNE="off") == 0.39 and threshold(BOT_TUNE="OFF", BOT_ENCODER="onnx-int8") == 0.43
+    assert threshold(BOT_MODEL="/models/other") == 0.39  # another model is not tuned unless BOT_TUNE=on
+    assert threshold(BOT_MODEL="/models/other", BOT_TUNE="on") == 0.37
     assert (
         Settings.from_env({"BOT_ENCODER": "onnx-int8", "BOT_MIN_SCORE": "0.3"}, dotenv=False).relevance_threshold == 0.3
     )
