@@ -118,8 +118,8 @@ class Ask(commands.Cog):
                 jump_url=_channel_link(interaction),
                 text=question,
             )
-        await self._count_unanswered(outcome)
         self._log("slash", outcome, started, question)
+        await self._count_unanswered(outcome)
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -191,8 +191,8 @@ class Ask(commands.Cog):
             await self.bot.alerts.notify(
                 outcome, member=message.author.id, channel=message.channel, jump_url=message.jump_url, text=text
             )
-        await self._count_unanswered(outcome)
         self._log("forum" if self._forum_post(message) else "message", outcome, started, text)
+        await self._count_unanswered(outcome)
 
     def _in_thread(self, message: discord.Message, outcome: Outcome) -> bool:
         """Answer in a new thread: an answer (never a card or a limit) in an answer channel, where opted in."""
