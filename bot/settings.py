@@ -22,9 +22,9 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 
 from .core.embedder import Encoder, Tune
 from .core.errors import BotError
-from .core.models import is_default_model
 from .core.safety.resources import normalize_locale
 from .core.search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, DEFAULT_MIN_SCORES
+from .core.tuning import tunes
 from .core.vectors import IndexType
 
 EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h): a setting, token or data file is wrong
@@ -248,7 +248,7 @@ class Settings(BaseSettings):
     @property
     def tuned(self) -> bool:
         """Whether the encoder is fine-tuned on members' questions (BOT_TUNE; auto: the bundled model)."""
-        return self.tune == "on" or (self.tune == "auto" and is_default_model(self.model))
+        return tunes(self.model, self.tune)
 
     @property
     def model_cache_dir(self) -> Path:

@@ -17,7 +17,7 @@ from typing import Literal, Protocol, Sequence, get_args
 import numpy as np
 
 from .errors import ModelError
-from .models import DEFAULT_MODEL, is_default_model, resolve_model  # noqa: F401 (imported from here by callers)
+from .models import DEFAULT_MODEL, resolve_model  # noqa: F401 (imported from here by callers)
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +130,9 @@ def load_embedder(
         raise ModelError(f"unknown BOT_TUNE '{tune}' (use one of: {', '.join(TUNES)})")
     identity: str | None = None
     load_from = model
-    if tune == "on" or (tune == "auto" and is_default_model(model)):
-        from .tuning import tuned_model
+    from .tuning import tuned_model, tunes
 
+    if tunes(model, tune):
         identity, folder = tuned_model(model, cache_dir, notify=notify)
         load_from = str(folder)
     log.info("loading embedding model %s (%s)", identity or model or DEFAULT_MODEL, encoder)

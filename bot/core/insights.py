@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .text import normalize
+from .tuning import TUNED_MARK
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Average cosine distance within a theme. With MiniLM on 30 hand-written questions in 9 themes
@@ -36,7 +37,7 @@ THEME_DISTANCE_TUNED = 0.75
 
 def theme_distance(model: str | None) -> float:
     """The theme distance for the encoder named ``model`` (an index manifest's "model")."""
-    return THEME_DISTANCE_TUNED if model and "+tuned:" in model else THEME_DISTANCE
+    return THEME_DISTANCE_TUNED if model and TUNED_MARK in model else THEME_DISTANCE
 
 
 MAX_CLUSTERED = 2000  # the most recent unanswered questions grouped into themes

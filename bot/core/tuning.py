@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ModelError
-from .models import resolve_model
+from .models import is_default_model, resolve_model
 from .text import normalize
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 PAIRS_DIR = Path(__file__).resolve().parent.parent / "data" / "retrieval"
 TRAINER_VERSION = 1
 _LOCK = threading.Lock()
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -60,26 +61,46 @@ class Recipe:
 RECIPE = Recipe()
 
 
+TUNED_MARK = "+tuned:"  # in a tuned encoder's identity: "<base model>+tuned:<key>"
+
+
+def tunes(model: str | None, tune: str) -> bool:
+    """Whether BOT_TUNE=``tune`` tunes ``model``: "on" always, "auto" the bundled model only."""
+    return tune == "on" or (tune == "auto" and is_default_model(model))
+
+
+def _pair_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*/questions.yaml"))
+
+
 def training_pairs(folder: Path = PAIRS_DIR) -> list[tuple[str, str]]:
     """(question, answering sentence) from every ``*/questions.yaml`` under ``folder``, in file order.
 
     Questions without an answer are skipped: they teach nothing to an in-batch contrastive loss.
     """
     pairs: list[tuple[str, str]] = []
-    for path in sorted(folder.glob("*/questions.yaml")):
-        rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    for path in _pair_files(folder):
+        rows = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or []
         for row in rows:
             if row.get("answer"):
                 pairs.append((normalize(str(row["q"])), " ".join(str(row["answer"]).split())))
     return pairs
 
 
-def tuning_key(base_identity: str, pairs: list[tuple[str, str]], recipe: Recipe = RECIPE) -> str:
+def data_digest(folder: Path = PAIRS_DIR) -> str:
+    """The training questions' fingerprint: their files' names and bytes, read without parsing
+    (parsing them takes most of a second, and a cached tuned model needs only the key)."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([TRAINER_VERSION, base_identity, asdict(recipe)]).encode())
-    for question, answer in pairs:
-        digest.update(f"{question}\t{answer}\n".encode())
-    return digest.hexdigest()[:16]
+    for path in _pair_files(folder):
+        digest.update(f"{path.parent.name}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def tuning_key(base_identity: str, data: str, recipe: Recipe = RECIPE) -> str:
+    """The cache key: the base model, the training data's fingerprint (``data_digest``), the recipe."""
+    payload = json.dumps([TRAINER_VERSION, base_identity, data, asdict(recipe)])
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def tuned_model(
@@ -94,18 +115,19 @@ def tuned_model(
     ``notify`` hears one line before a training starts (the CLI prints it: it takes a minute or two).
     """
     base_identity, load_from = resolve_model(model)
-    pairs = training_pairs(folder)
-    if not pairs:
+    if not _pair_files(folder):
         raise ModelError(f"no training questions under {folder}: set BOT_TUNE=off to use the model as it is")
-    key = tuning_key(base_identity, pairs)
-    identity = f"{base_identity}+tuned:{key}"
+    key = tuning_key(base_identity, data_digest(folder))
     out = Path(cache_dir) / f"tuned-{key}"
     with _LOCK:
         if not (out / "modules.json").exists():
+            pairs = training_pairs(folder)
+            if not pairs:
+                raise ModelError(f"no answered questions under {folder}: set BOT_TUNE=off to use the model as it is")
             if notify is not None:
                 notify(f"Tuning the encoder on {len(pairs):,} members' questions (once per model; a minute or two)…")
             _train(load_from, pairs, out)
-    return identity, out
+    return f"{base_identity}{TUNED_MARK}{key}", out
 
 
 def _train(load_from: str, pairs: list[tuple[str, str]], out: Path, recipe: Recipe = RECIPE) -> None:

@@ -36,13 +36,14 @@ def test_every_packaged_answer_is_a_sentence_of_its_article():
     assert all(q == normalize(q) and a for q, a in pairs)
 
 
-def test_the_key_follows_the_model_the_questions_and_the_recipe():
-    pairs = [("what is sensate focus", "Sensate focus is a set of touch exercises.")]
-    key = tuning.tuning_key("base", pairs)
-    assert key == tuning.tuning_key("base", list(pairs))
-    assert key != tuning.tuning_key("other", pairs)
-    assert key != tuning.tuning_key("base", pairs + [("why", "Because.")])
-    assert key != tuning.tuning_key("base", pairs, tuning.Recipe(epochs=2))
+def test_the_key_follows_the_model_the_questions_and_the_recipe(tmp_path):
+    pairs = _write_pairs(Path(tmp_path) / "a", [{"q": "what is sensate focus", "answer": "Touch exercises."}])
+    more = _write_pairs(Path(tmp_path) / "b", [{"q": "what is sensate focus", "answer": "Touch exercises."}] * 2)
+    key = tuning.tuning_key("base", tuning.data_digest(pairs))
+    assert key == tuning.tuning_key("base", tuning.data_digest(pairs))
+    assert key != tuning.tuning_key("other", tuning.data_digest(pairs))
+    assert key != tuning.tuning_key("base", tuning.data_digest(more))
+    assert key != tuning.tuning_key("base", tuning.data_digest(pairs), tuning.Recipe(epochs=2))
 
 
 def _write_pairs(folder: Path, rows: list[dict]) -> Path:
