@@ -33,7 +33,7 @@ from .indexer import BuildReport, ChunkSettings, Progress, refresh_index
 from .language import LanguageGuess
 from .pipeline import Encoded, Kind, Limiter, Outcome, Question
 from .safety import SafetyPolicy
-from .safety.detector import message_units
+from .safety.detector import split_message
 from .search import DEFAULT_FUSION_ALPHA, DEFAULT_MIN_SCORE, search
 from .store import IndexStore, LoadedIndex
 from .tags import suggest_tags, tag_key
@@ -257,14 +257,35 @@ class Library:
         """Questions after the one encoder pass they need (all of them in one batch)."""
         self.prepare_safety()
         norms = [normalize(t) for t in texts]
-        units = [message_units(t) for t in texts]
-        unique = list(dict.fromkeys([*norms, *(u for us in units for u in us)]))
+        split = [split_message(t) for t in texts]
+        wholes = [us[: len(us) - single] for us, single in split]
+        unique = list(dict.fromkeys([*norms, *(u for us in wholes for u in us)]))
         vectors = self.encode_texts(unique) if unique else np.zeros((0, 1), np.float32)
         row = {t: i for i, t in enumerate(unique)}
-        return [
-            Encoded(n, vectors[row[n]], tuple(us), vectors[[row[u] for u in us]] if us else vectors[:0])
-            for n, us in zip(norms, units)
+        # A second, smaller pass: the single sentences of the short messages whose whole shows risk.
+        detector = self.policy.detector
+        read = [
+            bool(single) and detector.wants_sentences(vectors[[row[u] for u in whole]])
+            for (_, single), whole in zip(split, wholes)
         ]
+        more = [u for (us, single), whole, r in zip(split, wholes, read) if r for u in us[len(whole) :]]
+        more = [u for u in dict.fromkeys(more) if u not in row]
+        if more:
+            vectors = np.vstack([vectors, self.encode_texts(more)])
+            row.update({t: len(unique) + i for i, t in enumerate(more)})
+        out = []
+        for n, (us, single), whole, r in zip(norms, split, wholes, read):
+            kept = us if r else whole
+            out.append(
+                Encoded(
+                    n,
+                    vectors[row[n]],
+                    tuple(kept),
+                    vectors[[row[u] for u in kept]] if kept else vectors[:0],
+                    single if r else 0,
+                )
+            )
+        return out
 
     def decide(self, question: Question, encoded: Encoded, limiter: Limiter | None = None) -> Outcome:
         """Everything after the encoder: the crisis check, then limits, the tag, retrieval.
@@ -276,7 +297,7 @@ class Library:
         if not encoded.text:
             return Outcome(Kind.EMPTY, shown, message=EMPTY_QUESTION)
         detector = self.policy.detector
-        assessment = detector.decide(detector.unit_scores(encoded.units, encoded.unit_vectors))
+        assessment = detector.decide(detector.unit_scores(encoded.units, encoded.unit_vectors, encoded.single))
         too_long = len(encoded.text) > self.max_question_chars
         info = self.policy.info(encoded.text, assessment, question.locale, too_long=too_long)
         if assessment.level == "crisis":

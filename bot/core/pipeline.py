@@ -55,6 +55,7 @@ class Encoded:
     vector: np.ndarray
     units: tuple[str, ...]
     unit_vectors: np.ndarray
+    single: int = 0  # how many of the units, at the end, are single sentences (safety.split_message)
 
     @property
     def shown(self) -> str:

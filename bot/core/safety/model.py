@@ -56,6 +56,10 @@ class Thresholds:
     check_in: float  # risk output: a check-in (also given when the crisis output reaches it)
     supporter: float = 0.5  # share of the risk that the supporter output carries
     minor: float = 0.5
+    # A single sentence of a message of two or three (read out of context, so more strictly):
+    # above 1, never (a model calibrated before sentences were read).
+    sentence_card: float = 1.01
+    sentence_check_in: float = 1.01
 
 
 @dataclass(frozen=True)

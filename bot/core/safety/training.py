@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .detector import CrisisDetector, Encode, MessageScores, message_units
+from .detector import CrisisDetector, Encode, MessageScores, split_message, whole_units
 from .examples import Example, fingerprint, load_examples, packaged
 from .model import (
     ALPHA,
@@ -46,6 +46,11 @@ CARD_ON_CHECK_IN = 0.12  # at most this share of messages that need only a check
 CHECK_IN_RECALL = 0.97  # at least this share of risky messages get a check-in or a card
 CHECK_IN_FLOOR = 0.05  # never check in below this score, whatever the recall target asks
 CARD_FLOOR = 0.3
+# The single sentences of a message of two or three: what they may add over the whole message, as
+# shares of the development split's harmless messages (and of those that need only a check-in).
+SENTENCE_CARD_ON_NONE = 0.005
+SENTENCE_CARD_ON_CHECK_IN = 0.03
+SENTENCE_CHECK_IN_ON_NONE = 0.03
 
 Notify = Callable[[str], None]
 
@@ -64,6 +69,7 @@ class TrainingData:
         settings = (
             f"{TRAINER_VERSION}\0{HIDDEN}\0{ALPHA}\0{DROPOUT}\0{SEEDS}\0{EPOCHS}\0{encoder_name}\0"
             f"{CARD_ON_NONE}\0{CARD_ON_CHECK_IN}\0{CHECK_IN_RECALL}\0{CHECK_IN_FLOOR}\0{CARD_FLOOR}\0"
+            f"{SENTENCE_CARD_ON_NONE}\0{SENTENCE_CARD_ON_CHECK_IN}\0{SENTENCE_CHECK_IN_ON_NONE}\0"
         )
         key = hashlib.sha256(settings.encode() + fingerprint([*train_files, *dev_files]).encode()).hexdigest()[:16]
         return cls(load_examples(train_files), load_examples(dev_files), key)
@@ -84,32 +90,41 @@ def _encode_all(encode: Encode, texts: list[str], batch: int = 256) -> np.ndarra
     return out
 
 
-def encode_units(encode: Encode, texts: list[str]) -> tuple[list[list[str]], list[np.ndarray]]:
-    """Each message's units and their vectors, encoded in large batches."""
-    units = [message_units(t) for t in texts]
+def encode_units(encode: Encode, texts: list[str]) -> tuple[list[list[str]], list[np.ndarray], list[int]]:
+    """Each message's units (``split_message``), their vectors, and how many are single sentences;
+    encoded in large batches."""
+    split = [split_message(t) for t in texts]
+    units = [us for us, _ in split]
     flat = [u for us in units for u in us]
     vectors = _encode_all(encode, flat)
     out, pos = [], 0
     for us in units:
         out.append(vectors[pos : pos + len(us)] if vectors is not None else np.zeros((0, 1), np.float32))
         pos += len(us)
-    return units, out
+    return units, out, [single for _, single in split]
 
 
-def message_scores(model: CrisisModel, units: list[list[str]], vectors: list[np.ndarray]) -> list[MessageScores]:
+def message_scores(
+    model: CrisisModel, units: list[list[str]], vectors: list[np.ndarray], single: list[int] | None = None
+) -> list[MessageScores]:
     from . import rules
 
+    single = single or [0] * len(units)
     return [
-        MessageScores.of(model.predict(v) if len(u) else None, rules.check(u[0] if u else ""))
-        for u, v in zip(units, vectors)
+        MessageScores.of(model.predict(v) if len(u) else None, rules.check(u[0] if u else ""), n)
+        for u, v, n in zip(units, vectors, single)
     ]
 
 
 def _lowest_within(scores: np.ndarray, share: float) -> float:
     """The lowest threshold that lets at most ``share`` of ``scores`` reach it."""
+    return _lowest_allowing(scores, int(share * len(scores)))
+
+
+def _lowest_allowing(scores: np.ndarray, allowed: int) -> float:
+    """The lowest threshold that lets at most ``allowed`` of ``scores`` reach it."""
     if not len(scores):
         return 0.0
-    allowed = int(share * len(scores))
     ranked = np.sort(scores)[::-1]
     return float(ranked[allowed]) + 1e-6 if allowed < len(ranked) else 0.0
 
@@ -133,7 +148,31 @@ def calibrate(scores: list[MessageScores], examples: list[Example]) -> Threshold
     pool = np.sort(risk[risky & ~caught])[::-1]
     check_in = float(pool[min(need, len(pool)) - 1]) if need > 0 and len(pool) else card
     check_in = min(max(CHECK_IN_FLOOR, check_in), card)
-    return Thresholds(card=round(card, 4), check_in=round(check_in, 4))
+    # A single sentence of a short message (read out of context): the lowest thresholds whose
+    # additions stay within their own budgets, never below the whole message's.
+    sentence_crisis = np.array([s.sentence_crisis for s in scores])
+    sentence_risk = np.array([max(s.sentence_risk, s.sentence_crisis) for s in scores])
+    carded = rule_card | (crisis >= card)
+    flagged = carded | (risk >= check_in)
+    harmless = expect == "none"
+    needs_check_in = expect == "check_in"
+    sentence_card = max(
+        card,
+        _lowest_allowing(sentence_crisis[harmless & ~carded], int(SENTENCE_CARD_ON_NONE * harmless.sum())),
+        _lowest_allowing(
+            sentence_crisis[needs_check_in & ~carded], int(SENTENCE_CARD_ON_CHECK_IN * needs_check_in.sum())
+        ),
+    )
+    sentence_check_in = max(
+        check_in,
+        _lowest_allowing(sentence_risk[harmless & ~flagged], int(SENTENCE_CHECK_IN_ON_NONE * harmless.sum())),
+    )
+    return Thresholds(
+        card=round(card, 4),
+        check_in=round(check_in, 4),
+        sentence_card=round(min(sentence_card, 1.01), 4),
+        sentence_check_in=round(min(sentence_check_in, 1.01), 4),
+    )
 
 
 def train(encode: Encode, data: TrainingData, encoder_name: str, notify: Notify | None = None) -> CrisisModel:
@@ -146,7 +185,7 @@ def train(encode: Encode, data: TrainingData, encoder_name: str, notify: Notify 
     started = time.perf_counter()
     if notify:
         notify(f"Training the safety model on {len(data.train):,} labelled messages (once per encoder)…")
-    units = [message_units(e.text) for e in data.train]
+    units = [whole_units(e.text) for e in data.train]
     keep = [i for i, u in enumerate(units) if u]  # a message that is only a denial has nothing to learn from
     windows = [w for i in keep if data.train[i].expect == "none" for w in units[i][1:]]
     x = _encode_all(encode, [units[i][0] for i in keep] + windows)
@@ -155,8 +194,8 @@ def train(encode: Encode, data: TrainingData, encoder_name: str, notify: Notify 
     y = np.vstack([targets([data.train[i] for i in keep]), np.zeros((len(windows), len(OUTPUTS)), dtype=np.int8)])
     layers = fit(x, y)
     draft = CrisisModel(layers, Thresholds(card=1.0, check_in=1.0))
-    dev_units, dev_vectors = encode_units(encode, [e.text for e in data.dev])
-    thresholds = calibrate(message_scores(draft, dev_units, dev_vectors), data.dev)
+    dev_units, dev_vectors, dev_single = encode_units(encode, [e.text for e in data.dev])
+    thresholds = calibrate(message_scores(draft, dev_units, dev_vectors, dev_single), data.dev)
     meta = {
         "trainer_version": TRAINER_VERSION,
         "encoder": encoder_name,

@@ -134,3 +134,21 @@ def test_what_a_member_in_crisis_is_shown(seed_library, text, category, line):
 
 def test_hair_dye_is_answered_without_a_card(seed_library):
     assert not seed_library.ask("I want to die my hair blue", locale="en-US").safety.crisis
+
+
+GRAVE_AMONG_FRIENDLY = (
+    "Hello! Been lurking for a while and really enjoy the articles here. My pills are counted out on the desk "
+    "for tonight. Which article would you recommend for a beginner?"
+)
+
+
+def test_one_grave_sentence_among_friendly_ones_is_read_on_its_own(seed_library, real_embedder):
+    """The whole message dilutes the grave line (it alone gave nothing before sentences were read)."""
+    calls = real_embedder.calls
+    [ordinary] = seed_library.encode(["Thanks for the help. What does the article say about oxytocin?"])
+    assert ordinary.single == 0 and len(ordinary.units) == 1  # no risk in the whole: no second pass
+    assert real_embedder.calls - calls <= 2
+    [grave] = seed_library.encode([GRAVE_AMONG_FRIENDLY])
+    assert grave.single == 3 and len(grave.units) == 4 and len(grave.unit_vectors) == 4
+    outcome = seed_library.ask(GRAVE_AMONG_FRIENDLY, locale="en-US")
+    assert outcome.safety.crisis and outcome.safety.category == "suicide" and not outcome.answer.quotes

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from bot.core.safety import CrisisDetector
-from bot.core.safety.detector import message_units
+from bot.core.safety import CHECK_IN, CRISIS, NONE, CrisisDetector
+from bot.core.safety.detector import MessageScores, message_units, split_message, whole_units
+from bot.core.safety.model import OUTPUTS, CrisisModel, Thresholds, UnitScores
+from bot.core.safety.resources import CATEGORIES
 from bot.core.safety.rules import check, remove_negations, rewrite_idioms
 
 
@@ -107,3 +110,53 @@ def test_long_messages_are_read_in_full_as_windows_of_three_sentences():
 def test_danger_now_and_a_partner_keeping_one_in(text, category):
     """Said plainly, being in danger now or kept in by a partner is a card; look-alikes are not."""
     assert check(text).crisis == ((category,) if category else ())
+
+
+def test_a_short_message_is_also_read_sentence_by_sentence_and_a_long_one_by_runs():
+    units, single = split_message("Hi there. Quick question about the trust article.")
+    assert units == [
+        "Hi there. Quick question about the trust article.",
+        "Hi there.",
+        "Quick question about the trust article.",
+    ]
+    assert single == 2 and whole_units("Hi there. Quick question about the trust article.") == units[:1]
+    assert split_message("one line only") == (["one line only"], 0)
+    long = " ".join(f"Sentence {i} is here." for i in range(6))
+    units, single = split_message(long)
+    assert single == 0 and len(units) == 1 + 4  # the whole and four runs of three
+    assert split_message("I have no intention of hurting myself") == ([], 0)
+
+
+def _units(crisis: list[float], risk: list[float], category: list[int]) -> UnitScores:
+    n = len(crisis)
+    cat = np.full((n, len(CATEGORIES)), 0.01)
+    cat[np.arange(n), category] = 0.96
+    return UnitScores(np.array(risk), np.array(crisis), np.zeros(n), np.zeros(n), cat)
+
+
+def test_a_single_sentence_counts_only_at_its_own_thresholds_and_when_the_whole_shows_risk():
+    layers = [(np.zeros((4, 1)), np.zeros(1), np.zeros((1, len(OUTPUTS))), np.zeros(len(OUTPUTS)))]
+    model = CrisisModel(layers, Thresholds(card=0.7, check_in=0.3, sentence_card=0.9, sentence_check_in=0.5))  # type: ignore[arg-type]
+    detector = CrisisDetector(model, None)
+    hits = check("")
+    suicide, violence = CATEGORIES.index("suicide"), CATEGORIES.index("partner_violence")
+
+    def decide(whole: tuple[float, float], *sentences: tuple[float, float]):
+        scores = _units(
+            [whole[0], *(s[0] for s in sentences)],
+            [whole[1], *(s[1] for s in sentences)],
+            [violence] + [suicide] * len(sentences),
+        )
+        return detector.decide(MessageScores.of(scores, hits, len(sentences)))
+
+    # The whole diluted below a check-in; one sentence alone is clearly grave: a card, its category.
+    a = decide((0.2, 0.2), (0.95, 0.97), (0.01, 0.01))
+    assert a.level == CRISIS and a.categories == ("suicide",) and "sentence_card" in a.reasons
+    # Grave enough for the whole message's card threshold, not for a sentence's: a check-in.
+    assert decide((0.2, 0.2), (0.8, 0.8)).level == CHECK_IN
+    assert decide((0.2, 0.2), (0.1, 0.4)).level == NONE  # under the sentence check-in
+    # The whole shows no risk (an ordinary question): its sentences are not read at all.
+    assert decide((0.01, 0.01), (0.99, 0.99)).level == NONE
+    # The whole decides when it is enough on its own, with its own category.
+    a = decide((0.8, 0.9), (0.95, 0.97))
+    assert a.level == CRISIS and a.categories[0] == "partner_violence" and "model_card" in a.reasons
