@@ -203,7 +203,7 @@ class CrisisDetector:
         ]
         if hits.crisis:
             level, categories = CRISIS, list(hits.crisis) + (model_categories if model_card else [])
-        elif model_card and not hits.joke:
+        elif model_card and t is not None and (not hits.joke or max(s.crisis, s.sentence_crisis) >= t.joke_card):
             level, categories = CRISIS, model_categories
             reasons.append("model_card" if whole_card else "sentence_card")
         elif hits.means and (model_risk or model_card):

@@ -60,6 +60,9 @@ class Thresholds:
     # above 1, never (a model calibrated before sentences were read).
     sentence_card: float = 1.01
     sentence_check_in: float = 1.01
+    # A joke marker ("lol") caps a card at a check-in, unless the crisis score reaches this: risk
+    # masked by a joking tone is still risk when the model is sure.
+    joke_card: float = 1.01
 
 
 @dataclass(frozen=True)

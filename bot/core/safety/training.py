@@ -51,6 +51,9 @@ CARD_FLOOR = 0.3
 SENTENCE_CARD_ON_NONE = 0.005
 SENTENCE_CARD_ON_CHECK_IN = 0.03
 SENTENCE_CHECK_IN_ON_NONE = 0.03
+# A joke marker caps a card at a check-in unless the crisis score passes every harmless
+# joke-marked message of the development split but this share of them.
+JOKE_CARD_ON_NONE = 0.0
 
 Notify = Callable[[str], None]
 
@@ -70,6 +73,7 @@ class TrainingData:
             f"{TRAINER_VERSION}\0{HIDDEN}\0{ALPHA}\0{DROPOUT}\0{SEEDS}\0{EPOCHS}\0{encoder_name}\0"
             f"{CARD_ON_NONE}\0{CARD_ON_CHECK_IN}\0{CHECK_IN_RECALL}\0{CHECK_IN_FLOOR}\0{CARD_FLOOR}\0"
             f"{SENTENCE_CARD_ON_NONE}\0{SENTENCE_CARD_ON_CHECK_IN}\0{SENTENCE_CHECK_IN_ON_NONE}\0"
+            f"{JOKE_CARD_ON_NONE}\0"
         )
         key = hashlib.sha256(settings.encode() + fingerprint([*train_files, *dev_files]).encode()).hexdigest()[:16]
         return cls(load_examples(train_files), load_examples(dev_files), key)
@@ -167,11 +171,17 @@ def calibrate(scores: list[MessageScores], examples: list[Example]) -> Threshold
         check_in,
         _lowest_allowing(sentence_risk[harmless & ~flagged], int(SENTENCE_CHECK_IN_ON_NONE * harmless.sum())),
     )
+    # Past a joke marker: above the harmless joke-marked messages (all of them but the budget).
+    joke = np.array([s.rules.joke for s in scores])
+    best = np.maximum(crisis, sentence_crisis)
+    pool = harmless & joke & ~rule_card
+    joke_card = max(card, sentence_card, _lowest_within(best[pool], JOKE_CARD_ON_NONE)) if pool.any() else 1.01
     return Thresholds(
         card=round(card, 4),
         check_in=round(check_in, 4),
         sentence_card=round(min(sentence_card, 1.01), 4),
         sentence_check_in=round(min(sentence_check_in, 1.01), 4),
+        joke_card=round(min(joke_card, 1.01), 4),
     )
 
 

@@ -160,3 +160,25 @@ def test_a_single_sentence_counts_only_at_its_own_thresholds_and_when_the_whole_
     # The whole decides when it is enough on its own, with its own category.
     a = decide((0.8, 0.9), (0.95, 0.97))
     assert a.level == CRISIS and a.categories[0] == "partner_violence" and "model_card" in a.reasons
+
+
+def test_a_joke_marker_caps_a_card_unless_the_model_is_sure():
+    layers = [(np.zeros((4, 1)), np.zeros(1), np.zeros((1, len(OUTPUTS))), np.zeros(len(OUTPUTS)))]
+    thresholds = Thresholds(card=0.7, check_in=0.3, joke_card=0.9)
+    detector = CrisisDetector(CrisisModel(layers, thresholds), None)  # type: ignore[arg-type]
+    joking = check("lol im ending it this weekend")
+    assert joking.joke
+
+    def decide(crisis: float):
+        return detector.decide(MessageScores.of(_units([crisis], [crisis], [0]), joking))
+
+    assert decide(0.8).level == CHECK_IN  # a card's score, but "lol": a check-in
+    assert decide(0.95).level == CRISIS  # sure enough to pass the joke marker
+    assert (
+        CrisisDetector(CrisisModel(layers, Thresholds(card=0.7, check_in=0.3)), None)
+        .decide(  # type: ignore[arg-type]
+            MessageScores.of(_units([0.99], [0.99], [0]), joking)
+        )
+        .level
+        == CHECK_IN
+    )  # a model calibrated before: the cap holds
