@@ -193,9 +193,7 @@ class CrisisDetector:
         model_card = whole_card or sentence_card
         model_risk = whole_risk or sentence_risk
         # The categories of what decided: the whole (or a run), unless only a single sentence did.
-        by_sentence = s.sentence_category is not None and (
-            (sentence_card and not whole_card) or (sentence_risk and not (whole_card or whole_risk))
-        )
+        by_sentence = (sentence_card and not whole_card) or (sentence_risk and not (whole_card or whole_risk))
         category = s.sentence_category if by_sentence and s.sentence_category is not None else s.category
         ranked = [CATEGORIES[i] for i in np.argsort(-category)]
         model_categories = [

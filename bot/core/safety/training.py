@@ -156,7 +156,7 @@ def calibrate(scores: list[MessageScores], examples: list[Example]) -> Threshold
     # additions stay within their own budgets, never below the whole message's.
     sentence_crisis = np.array([s.sentence_crisis for s in scores])
     sentence_risk = np.array([max(s.sentence_risk, s.sentence_crisis) for s in scores])
-    carded = rule_card | (crisis >= card)
+    carded = caught  # by a rule or the whole message
     flagged = carded | (risk >= check_in)
     harmless = expect == "none"
     needs_check_in = expect == "check_in"
