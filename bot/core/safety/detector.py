@@ -18,7 +18,7 @@ import numpy as np
 
 from ..text import normalize, sentences
 from . import rules
-from .model import CrisisModel, UnitScores
+from .model import CrisisModel, Thresholds, UnitScores
 from .resources import CATEGORIES
 
 NONE, CHECK_IN, CRISIS = "none", "check_in", "crisis"
@@ -143,6 +143,12 @@ class MessageScores:
         )
 
 
+def _past_joke(s: MessageScores, t: Thresholds) -> bool:
+    """Whether a card stands despite a joke marker: the whole past the joke threshold, or a single
+    sentence past it and past its own sentence threshold."""
+    return s.crisis >= t.joke_card or s.sentence_crisis >= max(t.sentence_card, t.joke_card)
+
+
 class CrisisDetector:
     def __init__(self, model: CrisisModel | None, encode: Encode | None) -> None:
         self.model = model
@@ -199,9 +205,15 @@ class CrisisDetector:
         model_categories = [
             c for c, p in zip(ranked, sorted(category, reverse=True)) if c == ranked[0] or p >= SECOND_CATEGORY
         ]
-        if hits.crisis:
+        # A rule's card needs the model to see at least check-in risk: a quoted line, a game or an
+        # idiom the rules read literally ("i want to die (in game) 💀") gets a check-in instead.
+        rule_confirmed = t is None or model_risk or model_card
+        if hits.crisis and rule_confirmed:
             level, categories = CRISIS, list(hits.crisis) + (model_categories if model_card else [])
-        elif model_card and t is not None and (not hits.joke or max(s.crisis, s.sentence_crisis) >= t.joke_card):
+        elif hits.crisis:
+            level, categories = CHECK_IN, list(hits.crisis)
+            reasons.append("rule_unconfirmed")
+        elif model_card and t is not None and (not hits.joke or _past_joke(s, t)):
             level, categories = CRISIS, model_categories
             reasons.append("model_card" if whole_card else "sentence_card")
         elif hits.means and (model_risk or model_card):
@@ -216,7 +228,9 @@ class CrisisDetector:
             )
         else:
             level, categories = NONE, []
-        supporter = level != NONE and t is not None and s.supporter >= t.supporter and not hits.crisis
+        supporter = (
+            level != NONE and t is not None and s.supporter >= t.supporter and not (hits.crisis and rule_confirmed)
+        )
         minor = hits.minor or (t is not None and s.minor >= t.minor)
         if minor and not supporter and "sexual_assault" in categories:
             categories.append("child_abuse")  # a minor assaulted is a child abused: both sets of helplines

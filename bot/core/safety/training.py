@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,6 +134,17 @@ def _lowest_allowing(scores: np.ndarray, allowed: int) -> float:
     return float(ranked[allowed]) + 1e-6 if allowed < len(ranked) else 0.0
 
 
+def _up(threshold: float) -> float:
+    """Kept to four places, rounded up: a threshold set just above a harmless message's score
+    must stay above it (rounded to nearest it could fall back onto it)."""
+    return math.ceil(threshold * 1e4 - 1e-9) / 1e4
+
+
+def _down(threshold: float) -> float:
+    """Kept to four places, rounded down: a threshold set at a risky message's score keeps it."""
+    return math.floor(threshold * 1e4 + 1e-9) / 1e4
+
+
 def calibrate(scores: list[MessageScores], examples: list[Example]) -> Thresholds:
     """The card and check-in thresholds that meet the targets on labelled messages."""
     rule_card = np.array([bool(s.rules.crisis) for s in scores])
@@ -171,17 +183,18 @@ def calibrate(scores: list[MessageScores], examples: list[Example]) -> Threshold
         check_in,
         _lowest_allowing(sentence_risk[harmless & ~flagged], int(SENTENCE_CHECK_IN_ON_NONE * harmless.sum())),
     )
-    # Past a joke marker: above the harmless joke-marked messages (all of them but the budget).
+    # Past a joke marker: above the harmless joke-marked messages (all of them but the budget),
+    # for the whole and for a single sentence alike; a sentence must also pass its own threshold.
     joke = np.array([s.rules.joke for s in scores])
     best = np.maximum(crisis, sentence_crisis)
     pool = harmless & joke & ~rule_card
-    joke_card = max(card, sentence_card, _lowest_within(best[pool], JOKE_CARD_ON_NONE)) if pool.any() else 1.01
+    joke_card = max(card, _lowest_within(best[pool], JOKE_CARD_ON_NONE)) if pool.any() else 1.01
     return Thresholds(
-        card=round(card, 4),
-        check_in=round(check_in, 4),
-        sentence_card=round(min(sentence_card, 1.01), 4),
-        sentence_check_in=round(min(sentence_check_in, 1.01), 4),
-        joke_card=round(min(joke_card, 1.01), 4),
+        card=_up(card),
+        check_in=_down(check_in),
+        sentence_card=_up(min(sentence_card, 1.01)),
+        sentence_check_in=_up(min(sentence_check_in, 1.01)),
+        joke_card=_up(min(joke_card, 1.01)),
     )
 
 

@@ -182,3 +182,53 @@ def test_a_joke_marker_caps_a_card_unless_the_model_is_sure():
         .level
         == CHECK_IN
     )  # a model calibrated before: the cap holds
+
+
+def test_past_a_joke_marker_a_single_sentence_needs_both_its_own_threshold_and_the_joke_one():
+    layers = [(np.zeros((4, 1)), np.zeros(1), np.zeros((1, len(OUTPUTS))), np.zeros(len(OUTPUTS)))]
+    thresholds = Thresholds(card=0.6, check_in=0.3, sentence_card=0.9, sentence_check_in=0.5, joke_card=0.8)
+    detector = CrisisDetector(CrisisModel(layers, thresholds), None)  # type: ignore[arg-type]
+    joking = check("lol. im ending it this weekend")
+    assert joking.joke
+
+    def decide(whole: float, sentence: float):
+        scores = _units([whole, sentence, 0.01], [whole, sentence, 0.01], [0, 0, 0])
+        return detector.decide(MessageScores.of(scores, joking, 2))
+
+    assert decide(0.85, 0.2).level == CRISIS  # the whole past the joke threshold: below the sentence one is fine
+    assert decide(0.7, 0.2).level == CHECK_IN  # a card's score but under the joke threshold
+    assert decide(0.4, 0.85).level == CHECK_IN  # a sentence past the joke threshold, not its own
+    assert decide(0.4, 0.95).level == CRISIS  # a sentence past both
+
+
+def test_a_rule_card_needs_the_model_to_see_some_risk():
+    layers = [(np.zeros((4, 1)), np.zeros(1), np.zeros((1, len(OUTPUTS))), np.zeros(len(OUTPUTS)))]
+    detector = CrisisDetector(CrisisModel(layers, Thresholds(card=0.7, check_in=0.3)), None)  # type: ignore[arg-type]
+    hits = check("i want to die")
+    assert hits.crisis == ("suicide",)
+
+    def decide(score: float, model: CrisisDetector = detector):
+        return model.decide(MessageScores.of(_units([score], [score], [0]), hits))
+
+    a = decide(0.35)  # the model sees risk, if not a card's worth: the rule's card stands
+    assert a.level == CRISIS and a.categories == ("suicide",)
+    a = decide(0.05)  # read literally by the rule only ("i want to die (in game)"): never silent, a check-in
+    assert a.level == CHECK_IN and a.categories == ("suicide",) and "rule_unconfirmed" in a.reasons
+    assert decide(0.05, CrisisDetector(None, None)).level == CRISIS  # without a model the rules decide
+
+
+def test_the_joke_threshold_is_calibrated_above_the_harmless_joking_messages_not_above_the_sentence_one():
+    from bot.core.safety.examples import Example
+    from bot.core.safety.training import calibrate
+
+    joking, plain = check("lol this exam"), check("this exam")
+    rows = []  # (expect, whole crisis score, joke marker)
+    rows += [("crisis", 0.95 - i * 0.01, False) for i in range(30)]
+    rows += [("check_in", 0.40, False) for _ in range(10)]
+    rows += [("none", 0.01, False) for _ in range(100)]
+    rows += [("none", 0.72, True), ("none", 0.10, True), ("crisis", 0.90, True)]
+    scores = [MessageScores.of(_units([c], [c], [0]), joking if j else plain) for _, c, j in rows]
+    examples = [Example(text="x", expect=e, category=None if e == "none" else "suicide") for e, _, _ in rows]
+    t = calibrate(scores, examples)
+    assert t.card < 0.72 < t.joke_card < 0.8  # above the harmless joking message, wherever the sentence one is
+    assert t.sentence_card >= t.card
