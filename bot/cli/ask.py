@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
-from ..core.errors import QuestionError
+from ..core.errors import IndexError_, QuestionError
 from .common import (
     EXIT_ERROR,
     SAMPLE_QUESTION,
@@ -27,8 +28,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise QuestionError("Please give a question, for example: python -m bot ask \"" + SAMPLE_QUESTION + "\"")
     library = library_of(args)
     prepare(library, build=not library.store.exists())
-    load(library, args)
-    warn_if_stale(library)
+    try:
+        load(library, args)
+    except IndexError_ as exc:
+        # A broken or mismatched index stops the answers, never the safety check: each question is
+        # still assessed, and a card or check-in is shown before the error.
+        unusable: IndexError_ | None = exc
+    else:
+        unusable = None
+        warn_if_stale(library)
     from ..core.pipeline import Kind, Question
 
     status = 0
@@ -49,17 +57,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 else f"Q: {outcome.question}\n\n{outcome.message}\n"
             )
             continue
-        if outcome.answer is None:  # an unknown tag, an empty question: a message, not an answer
+        if outcome.kind is Kind.FAILED and unusable is not None:
+            outcome = replace(outcome, message=str(unusable))
+        if outcome.answer is None or outcome.kind is Kind.FAILED:  # a message, not (only) an answer
             status = EXIT_ERROR
             if args.json:
+                extra = outcome.answer.as_dict() if outcome.answer is not None else {}
                 print(
                     json.dumps(
-                        {"question": outcome.question, "outcome": outcome.kind.value, "error": outcome.message},
+                        {
+                            **extra,
+                            "question": outcome.question,
+                            "outcome": outcome.kind.value,
+                            "error": outcome.message,
+                        },
                         ensure_ascii=False,
                     )
                 )
             else:
-                print(f"error: {outcome.message}", file=sys.stderr)
+                if outcome.answer is not None:  # the check-in, without "nothing matches": nothing was searched
+                    notes = outcome.answer.lead_notes or (outcome.answer.safety.check_in or "",)
+                    print("\n".join([f"Q: {outcome.question}", "", *notes]) + "\n")
+                if unusable is None:
+                    print(f"error: {outcome.message}", file=sys.stderr)
             continue
         if args.json:
             print(json.dumps({**outcome.answer.as_dict(), "outcome": outcome.kind.value}, ensure_ascii=False))
@@ -67,6 +87,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(render_text(outcome.answer))
         if outcome.kind is Kind.TOO_LONG:
             status = EXIT_ERROR
+    if unusable is not None:  # said once, after whatever the safety check had to show
+        print(f"error: {unusable}", file=sys.stderr)
+        status = EXIT_ERROR
     return status
 
 

@@ -327,9 +327,12 @@ class Library:
             return Outcome(Kind.RATE_LIMITED, shown, retry_after=wait.seconds, assessment=assessment, message=message)
         try:
             key = self.resolve_tag(question.tag) if question.tag else None
+            index = self.index  # one generation for the whole answer, even if a refresh swaps meanwhile
         except TagNotFound as exc:
             return Outcome(Kind.UNKNOWN_TAG, shown, message=str(exc), assessment=assessment)
-        index = self.index  # one generation for the whole answer, even if a refresh swaps meanwhile
+        except IndexMissing as exc:  # nothing to search (the CLI after a failed load): the check-in still shows
+            answer = Answer(shown, (), info) if assessment.level == "check_in" else None
+            return Outcome(Kind.FAILED, shown, answer, assessment=assessment, message=str(exc))
         k = question.k or self.top_k
         hits = search(
             index,

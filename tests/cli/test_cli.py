@@ -66,6 +66,26 @@ def test_corrupt_index_is_a_clear_message_and_rebuild_fixes_it(cli_env, capsys):
     assert "No change: the index is up to date (1 article, 7 passages)." in capsys.readouterr().out
 
 
+def test_a_broken_index_stops_answers_but_never_the_safety_check(cli_env, capsys):
+    assert main(["index", "build"]) == 0
+    capsys.readouterr()
+    gen = next((cli_env / "index").glob("gen-*"))
+    (gen / "vectors" / "index.faiss").write_bytes(b"garbage")
+    assert main(["ask", "I'm depressed and want to die", "what is growth?"]) == 1
+    captured = capsys.readouterr()
+    assert "988" in captured.out and "findahelpline.com" in captured.out  # the card, before any index
+    assert "what is growth?" not in captured.out  # nothing to answer it with: only the error
+    errors = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "damaged" in errors[0] and errors[0].endswith("python -m bot index build")
+    assert main(["ask", "--json", "I'm depressed and want to die"]) == 1
+    line = json.loads(capsys.readouterr().out)
+    assert line["outcome"] == "crisis" and line["safety"]["crisis"] is True
+    # A check-in too: shown, without claiming that nothing in the library matched.
+    assert main(["ask", "my ex used to hit me years ago and I still flinch when someone raises their voice"]) == 1
+    out = capsys.readouterr().out
+    assert "800-799-7233" in out and "Nothing in the library matches" not in out
+
+
 def test_index_info_tags_and_tag(cli_env, capsys):
     assert main(["index", "build"]) == 0
     capsys.readouterr()
