@@ -66,9 +66,8 @@ class Encoded:
 class Outcome:
     kind: Kind
     question: str  # as shown back
-    answer: Answer | None = (
-        None  # ANSWERED; CRISIS, MINOR, TOO_LONG (and FAILED with a check-in) carry their safety message in it
-    )
+    # ANSWERED; CRISIS, MINOR, TOO_LONG (and FAILED with a check-in) carry their safety message in it
+    answer: Answer | None = None
     message: str | None = None  # for RATE_LIMITED, UNKNOWN_TAG, EMPTY, BUSY, FAILED
     retry_after: float | None = None
     assessment: Assessment | None = None
