@@ -33,7 +33,7 @@ from .resources import CATEGORIES
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = 5
+TRAINER_VERSION = 8
 OUTPUTS = ("risk", "crisis", "minor", "supporter", *CATEGORIES)
 HIDDEN = 256
 ALPHA = 1e-2  # L2 penalty, as scikit-learn scales it

@@ -130,6 +130,8 @@ NEGATION = _p(
     r"thoughts?)\s+(?:of|to|about|on)\s+(?:\w+\s+){0,2}?(?:hurting|harming|killing|ending|hurt|harm|kill|end|dying|die|"
     r"suicide|self[- ]?harm\w*)\b[^.?!,;]*",
     r"\b(?:i'?m|i am|im)\s+not\s+(?:suicidal|going to (?:hurt|kill|harm) myself|in (?:danger|crisis)|planning (?:to|anything))\b",
+    r"\b(?:i'?m|i am|im)\s+not\s+(?:thinking|planning|considering|trying)\s+(?:(?:of|about|on|to)\s+)?"
+    r"(?:hurt|kill|harm|end)(?:ing)?\s+(?:myself|my life)\b",
     r"\bi\s+(?:would|will|'d|'ll)\s+never\s+(?:hurt|kill|harm)\s+myself\b",
     r"\bnot\s+(?:that\s+)?i\s+(?:want|wanna)\s+to\s+(?:die|hurt myself|kill myself)\b",
     r"\b(?:i've|ive|i have)\s+never\s+(?:been|felt)\s+suicidal\b",

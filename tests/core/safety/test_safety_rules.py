@@ -61,6 +61,9 @@ def test_a_denial_is_removed_and_the_rest_still_counts():
     assert remove_negations("I have no intention of hurting myself") == ""
     assert remove_negations("I'm not suicidal but I've been cutting again") == "I've been cutting again"
     assert "suicide" in check(remove_negations("I'm not suicidal but I've been cutting again")).crisis
+    assert remove_negations("I'm not thinking of killing myself, just to be clear.") == "just to be clear."
+    assert remove_negations("im not planning on hurting myself") == ""
+    assert remove_negations("I'm not thinking clearly and I want to kill myself") != ""  # no denial there
 
 
 def test_means_questions_and_jokes_are_marked():
