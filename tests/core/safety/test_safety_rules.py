@@ -137,10 +137,14 @@ def _units(crisis: list[float], risk: list[float], category: list[int]) -> UnitS
     return UnitScores(np.array(risk), np.array(crisis), np.zeros(n), np.zeros(n), cat)
 
 
-def test_a_single_sentence_counts_only_at_its_own_thresholds_and_when_the_whole_shows_risk():
+def _detector(thresholds: Thresholds) -> CrisisDetector:
+    """A detector whose decisions are driven by scores given by hand (its network is never run)."""
     layers = [(np.zeros((4, 1)), np.zeros(1), np.zeros((1, len(OUTPUTS))), np.zeros(len(OUTPUTS)))]
-    model = CrisisModel(layers, Thresholds(card=0.7, check_in=0.3, sentence_card=0.9, sentence_check_in=0.5))  # type: ignore[arg-type]
-    detector = CrisisDetector(model, None)
+    return CrisisDetector(CrisisModel(layers, thresholds), None)  # type: ignore[arg-type]
+
+
+def test_a_single_sentence_counts_only_at_its_own_thresholds_and_when_the_whole_shows_risk():
+    detector = _detector(Thresholds(card=0.7, check_in=0.3, sentence_card=0.9, sentence_check_in=0.5))
     hits = check("")
     suicide, violence = CATEGORIES.index("suicide"), CATEGORIES.index("partner_violence")
 
@@ -166,9 +170,7 @@ def test_a_single_sentence_counts_only_at_its_own_thresholds_and_when_the_whole_
 
 
 def test_a_joke_marker_caps_a_card_unless_the_model_is_sure():
-    layers = [(np.zeros((4, 1)), np.zeros(1), np.zeros((1, len(OUTPUTS))), np.zeros(len(OUTPUTS)))]
-    thresholds = Thresholds(card=0.7, check_in=0.3, joke_card=0.9)
-    detector = CrisisDetector(CrisisModel(layers, thresholds), None)  # type: ignore[arg-type]
+    detector = _detector(Thresholds(card=0.7, check_in=0.3, joke_card=0.9))
     joking = check("lol im ending it this weekend")
     assert joking.joke
 
@@ -177,20 +179,14 @@ def test_a_joke_marker_caps_a_card_unless_the_model_is_sure():
 
     assert decide(0.8).level == CHECK_IN  # a card's score, but "lol": a check-in
     assert decide(0.95).level == CRISIS  # sure enough to pass the joke marker
+    calibrated_before = _detector(Thresholds(card=0.7, check_in=0.3))
     assert (
-        CrisisDetector(CrisisModel(layers, Thresholds(card=0.7, check_in=0.3)), None)
-        .decide(  # type: ignore[arg-type]
-            MessageScores.of(_units([0.99], [0.99], [0]), joking)
-        )
-        .level
-        == CHECK_IN
-    )  # a model calibrated before: the cap holds
+        calibrated_before.decide(MessageScores.of(_units([0.99], [0.99], [0]), joking)).level == CHECK_IN
+    )  # the cap holds
 
 
 def test_past_a_joke_marker_a_single_sentence_needs_both_its_own_threshold_and_the_joke_one():
-    layers = [(np.zeros((4, 1)), np.zeros(1), np.zeros((1, len(OUTPUTS))), np.zeros(len(OUTPUTS)))]
-    thresholds = Thresholds(card=0.6, check_in=0.3, sentence_card=0.9, sentence_check_in=0.5, joke_card=0.8)
-    detector = CrisisDetector(CrisisModel(layers, thresholds), None)  # type: ignore[arg-type]
+    detector = _detector(Thresholds(card=0.6, check_in=0.3, sentence_card=0.9, sentence_check_in=0.5, joke_card=0.8))
     joking = check("lol. im ending it this weekend")
     assert joking.joke
 
@@ -205,8 +201,7 @@ def test_past_a_joke_marker_a_single_sentence_needs_both_its_own_threshold_and_t
 
 
 def test_a_rule_card_needs_the_model_to_see_some_risk():
-    layers = [(np.zeros((4, 1)), np.zeros(1), np.zeros((1, len(OUTPUTS))), np.zeros(len(OUTPUTS)))]
-    detector = CrisisDetector(CrisisModel(layers, Thresholds(card=0.7, check_in=0.3)), None)  # type: ignore[arg-type]
+    detector = _detector(Thresholds(card=0.7, check_in=0.3))
     hits = check("i want to die")
     assert hits.crisis == ("suicide",)
 
